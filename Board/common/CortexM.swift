@@ -1,0 +1,92 @@
+// CortexM.swift — the Cortex-M core peripherals Pollen uses: NVIC, SysTick, SCB.
+//
+// Identical on ARMv6-M (Cortex-M0) and ARMv7-M (Cortex-M3/M4): all three live
+// in the System Control Space at 0xE000_E000. Registers are reached through
+// `VolatileMappedRegister` (no plain pointer stores: the optimizer would merge
+// or drop them). On ARMv6-M each access lowers to a call of `__atomic_load_4` /
+// `__atomic_store_4`, supplied by Board/common/atomics_armv6m.c.
+
+import _Volatile
+
+/// Makes a register handle for the fixed address `address`.
+///
+/// Safety: `address` must be the address of a 32-bit memory-mapped register of
+/// this chip. Every call site below passes a constant taken from the Armv6-M /
+/// Armv7-M Architecture Reference Manual (System Control Space) or from the
+/// board's datasheet; that is the one invariant all register accessors rely on.
+@inline(__always)
+func mmio(_ address: UInt) -> VolatileMappedRegister<UInt32> {
+    VolatileMappedRegister<UInt32>(unsafeBitPattern: address)
+}
+
+/// The Nested Vectored Interrupt Controller, for device interrupts 0...31.
+///
+/// Both QEMU boards Pollen supports model 32 lines, so the first register of
+/// each bank is enough. Each register is write-one-to-act: writing a mask
+/// touches only the lines whose bits are set, no read-modify-write needed.
+public enum NVIC {
+    /// Allows device interrupt `irq` (0...31) to reach the CPU.
+    @inline(__always)
+    public static func enable(_ irq: UInt32) { mmio(0xE000_E100).store(1 &<< irq) }   // ISER0
+
+    /// Stops device interrupt `irq` from reaching the CPU (it can still become pending).
+    @inline(__always)
+    public static func disable(_ irq: UInt32) { mmio(0xE000_E180).store(1 &<< irq) }  // ICER0
+
+    /// Marks `irq` pending from software; its handler runs as soon as it is enabled
+    /// and PRIMASK allows. This is how a "software interrupt" is raised.
+    @inline(__always)
+    public static func pend(_ irq: UInt32) { mmio(0xE000_E200).store(1 &<< irq) }     // ISPR0
+
+    /// Clears a pending `irq` without running its handler.
+    @inline(__always)
+    public static func clearPending(_ irq: UInt32) { mmio(0xE000_E280).store(1 &<< irq) } // ICPR0
+
+    /// Whether `irq` is pending (waiting for its handler to run).
+    @inline(__always)
+    public static func isPending(_ irq: UInt32) -> Bool {
+        mmio(0xE000_E200).load() & (1 &<< irq) != 0
+    }
+}
+
+/// The 24-bit SysTick down-counter: Pollen's 1 ms tick on every board.
+public enum SysTick {
+    /// Starts SysTick on the processor clock, interrupting every `cyclesPerTick`
+    /// cycles (at most 2^24). The counter counts `cyclesPerTick - 1` down to 0.
+    public static func start(cyclesPerTick: UInt32) {
+        mmio(0xE000_E010).store(0)                     // CSR: stop while configuring
+        mmio(0xE000_E014).store(cyclesPerTick &- 1)    // RVR: reload value
+        mmio(0xE000_E018).store(0)                     // CVR: any write clears it
+        mmio(0xE000_E010).store(0b111)                 // CSR: CLKSOURCE=cpu | TICKINT | ENABLE
+    }
+
+    /// The reload value programmed by ``start(cyclesPerTick:)``.
+    @inline(__always)
+    public static var reload: UInt32 { mmio(0xE000_E014).load() }
+
+    /// The current counter value (counts down from ``reload`` to 0).
+    @inline(__always)
+    public static var current: UInt32 { mmio(0xE000_E018).load() }
+}
+
+/// System Control Block: the interrupt control and state register.
+public enum SCB {
+    /// Whether the SysTick exception is pending (ICSR.PENDSTSET, bit 26): the
+    /// counter has wrapped but its handler has not run yet.
+    @inline(__always)
+    public static var isSysTickPending: Bool {
+        mmio(0xE000_ED04).load() & (1 &<< 26) != 0
+    }
+}
+
+/// Runs `body` with interrupts masked and restores the previous mask state.
+///
+/// Nests. Costs 4 instructions (mrs, cpsid, msr, plus the branch around it).
+/// Keep `body` short: every interrupt waits for it.
+@inline(__always)
+public func withInterruptsMasked<R>(_ body: () -> R) -> R {
+    let saved = pollen_critical_enter()
+    let result = body()
+    pollen_critical_exit(saved)
+    return result
+}

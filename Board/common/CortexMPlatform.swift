@@ -1,0 +1,102 @@
+// CortexMPlatform.swift — the core's `Platform` on a Cortex-M: SysTick time and WFI idle.
+//
+// Time: SysTick interrupts every millisecond and the handler adds one to a
+// 64-bit millisecond count (`systickMilliseconds`). `now()` reads that count
+// together with the SysTick down-counter, both with interrupts masked, and
+// returns microseconds. 64 bits because a 32-bit millisecond count wraps after
+// 49.7 days; on ARMv6-M a 64-bit load is two loads, hence the mask.
+//
+// Idle: `.sleep` masks interrupts, asks the executor whether it is still idle,
+// and only then executes `wfi`. An interrupt that arrives after the check
+// keeps `wfi` from sleeping (it wakes on a *pending* interrupt even while
+// PRIMASK masks it), and its handler runs right after `cpsie i`. So a wake
+// between "nothing is ready" and "sleep" is never lost. The 1 ms SysTick bounds
+// every sleep, so deadlines are met within a tick without a separate alarm.
+
+/// Milliseconds since SysTick was started.
+///
+/// Invariant (named "tick count" below): written only by the SysTick handler;
+/// read only with interrupts masked, so no read sees half of an update.
+nonisolated(unsafe) var systickMilliseconds: UInt64 = 0
+
+/// The SysTick exception handler's Swift half (the vector points at C's
+/// `SysTick_Handler`, which calls this). Advances the tick count.
+@_cdecl("pollen_systick_tick")
+public func systickTick() {
+    systickMilliseconds &+= 1  // tick count: the only writer
+}
+
+/// The Pollen `Platform` for Cortex-M boards: SysTick for time, `wfi` for sleep.
+///
+/// Create it with ``BoardSupport/start()`` (which also starts SysTick and the
+/// board's interrupts) rather than directly.
+public struct CortexMPlatform: Platform {
+    /// SysTick reload value + 1: processor cycles per millisecond.
+    @usableFromInline let cyclesPerMillisecond: UInt32
+    /// Microseconds per cycle in 16.16 fixed point (1000 << 16 / cyclesPerMillisecond).
+    /// `elapsedCycles * this >> 16` converts without a division (Cortex-M0 has none),
+    /// and cannot overflow: elapsedCycles < cyclesPerMillisecond.
+    @usableFromInline let microsecondsPerCycleQ16: UInt32
+    /// The last answer of `now()`, to keep time monotonic whatever the counter does.
+    @usableFromInline var lastNow: Instant = .zero
+
+    /// A platform for a core clocked at `cpuHz`. Does not start SysTick: see
+    /// ``BoardSupport/start()``.
+    ///
+    /// Inlined so that, with a constant `cpuHz`, both divisions fold away at
+    /// compile time (the Cortex-M0 has no divide instruction).
+    @inline(__always)
+    public init(cpuHz: UInt32) {
+        cyclesPerMillisecond = cpuHz / 1_000
+        microsecondsPerCycleQ16 = (1_000 &<< 16) / (cpuHz / 1_000)
+    }
+
+    /// Microseconds since SysTick started, read consistently with the tick count.
+    public func currentMicroseconds() -> UInt64 {
+        var milliseconds: UInt64
+        var counter: UInt32
+        let saved = pollen_critical_enter()
+        milliseconds = systickMilliseconds          // tick count: read masked
+        counter = SysTick.current
+        if SCB.isSysTickPending {
+            // The counter wrapped (before or just after we read it) and the
+            // handler has not counted that millisecond yet: count it here and
+            // re-read the counter, which is now certainly past the wrap.
+            milliseconds &+= 1
+            counter = SysTick.current
+        }
+        pollen_critical_exit(saved)
+        let elapsedCycles = (cyclesPerMillisecond &- 1) &- counter
+        var microseconds = (elapsedCycles &* microsecondsPerCycleQ16) &>> 16
+        if microseconds > 999 { microseconds = 999 }
+        return milliseconds &* 1_000 &+ UInt64(microseconds)
+    }
+
+    /// The current time in microseconds since SysTick started. Never decreases.
+    public mutating func now() -> Instant {
+        let instant = Instant(ticks: currentMicroseconds())
+        if instant > lastNow { lastNow = instant }
+        return lastNow
+    }
+
+    /// One idle step of the executor (see `Platform.idle`).
+    ///
+    /// `.busyPoll` returns at once. `.sleep` runs, exactly:
+    /// `cpsid i; if isStillIdle() { if deadline passed: skip; else wfi }; cpsie i`.
+    /// The handler of whatever interrupt ended the `wfi` runs right after
+    /// `cpsie i`, before this returns `.resumed`.
+    public mutating func idle(until deadline: Instant?, strategy: IdleStrategy,
+                              isStillIdle: () -> Bool) -> IdleOutcome {
+        guard case .sleep = strategy else { return .resumed }
+        pollen_disable_irq()
+        if isStillIdle() {
+            let deadlinePassed: Bool
+            if let deadline { deadlinePassed = now() >= deadline } else { deadlinePassed = false }
+            if !deadlinePassed {
+                pollen_wfi()
+            }
+        }
+        pollen_enable_irq()
+        return .resumed
+    }
+}

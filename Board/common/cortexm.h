@@ -1,0 +1,113 @@
+/*
+ * cortexm.h — the C side of Pollen's Cortex-M boards, as Swift sees it.
+ *
+ * Imported into the firmware module with `-import-objc-header`. Everything here
+ * is either an instruction Swift cannot emit (cpsid/cpsie/wfi/dsb/isb/mrs) or
+ * the prototype of a function defined in the .c files of Board/common. Register access
+ * (NVIC, SysTick, UARTs) is done from Swift with `_Volatile` instead
+ * (Board/common/CortexM.swift, Board/<board>/Board.swift).
+ *
+ * Every `asm` below carries a "memory" clobber: it is a compiler barrier, so
+ * loads and stores of globals shared with interrupt handlers are not moved
+ * across a mask/unmask or a sleep.
+ */
+#ifndef POLLEN_CORTEXM_H
+#define POLLEN_CORTEXM_H
+
+#include <stdint.h>
+
+/* ---- Exit codes reported through semihosting (QEMU's process exit code) ---- */
+
+/** main returned / the app asked for success. */
+#define POLLEN_EXIT_SUCCESS 0
+/** A Swift runtime trap (fatalError, precondition, overflow, bounds check). */
+#define POLLEN_EXIT_TRAP 3
+/** Any other HardFault (bad address, bad instruction, stack overflow, ...). */
+#define POLLEN_EXIT_HARD_FAULT 4
+/** An exception or IRQ fired that has no handler (Default_Handler). */
+#define POLLEN_EXIT_UNHANDLED_IRQ 5
+
+/* ---- Interrupt masking (PRIMASK) ---- */
+
+/** Masks all configurable-priority interrupts (`cpsid i`). */
+static inline __attribute__((always_inline)) void pollen_disable_irq(void) {
+    __asm volatile("cpsid i" ::: "memory");
+}
+
+/** Unmasks interrupts (`cpsie i`). A pending interrupt runs right after it. */
+static inline __attribute__((always_inline)) void pollen_enable_irq(void) {
+    __asm volatile("cpsie i" ::: "memory");
+}
+
+/** Reads PRIMASK: 1 when interrupts are masked, 0 when they are enabled. */
+static inline __attribute__((always_inline)) uint32_t pollen_primask(void) {
+    uint32_t value;
+    __asm volatile("mrs %0, primask" : "=r"(value) :: "memory");
+    return value;
+}
+
+/** Enters a critical section: returns the previous PRIMASK, then masks interrupts.
+    Pass the result to `pollen_critical_exit`. Nests correctly. Cost: 2 instructions. */
+static inline __attribute__((always_inline)) uint32_t pollen_critical_enter(void) {
+    uint32_t previous = pollen_primask();
+    pollen_disable_irq();
+    return previous;
+}
+
+/** Leaves a critical section: restores the PRIMASK saved by `pollen_critical_enter`. */
+static inline __attribute__((always_inline)) void pollen_critical_exit(uint32_t previous) {
+    __asm volatile("msr primask, %0" :: "r"(previous) : "memory");
+}
+
+/* ---- Sleep and barriers ---- */
+
+/** Waits for an interrupt (`wfi`). With PRIMASK set it still wakes when an
+    interrupt becomes pending, but the handler runs only after `cpsie i`. */
+static inline __attribute__((always_inline)) void pollen_wfi(void) {
+    __asm volatile("wfi" ::: "memory");
+}
+
+/** Data synchronisation barrier: all explicit memory accesses complete. */
+static inline __attribute__((always_inline)) void pollen_dsb(void) {
+    __asm volatile("dsb" ::: "memory");
+}
+
+/** Instruction synchronisation barrier: flushes the pipeline. */
+static inline __attribute__((always_inline)) void pollen_isb(void) {
+    __asm volatile("isb" ::: "memory");
+}
+
+/** The active exception number (IPSR): 0 in thread mode, 15 in SysTick, 16+n in IRQ n. */
+static inline __attribute__((always_inline)) uint32_t pollen_ipsr(void) {
+    uint32_t value;
+    __asm volatile("mrs %0, ipsr" : "=r"(value));
+    return value;
+}
+
+/* ---- Functions defined in the .c files of Board/common ---- */
+
+/** Ends the program: semihosting SYS_EXIT_EXTENDED, so QEMU exits with `code`.
+    Needs `-semihosting-config enable=on` (QEMU) or an attached debugger; on a
+    bare board without one the `bkpt` escalates to a lockup. */
+__attribute__((noreturn)) void pollen_exit(int32_t code);
+
+/** Bytes of the main stack that have ever been used (highest depth reached),
+    measured from the 0xDEADBEEF paint laid down at reset. */
+uint32_t pollen_stack_high_water_bytes(void);
+
+/** Size of the main stack region from the linker script, in bytes. */
+uint32_t pollen_stack_size_bytes(void);
+
+/* ---- Functions the Swift side defines (via @_cdecl) and C calls ---- */
+
+/** Board hook, called from Reset_Handler before `main`: makes the UART able to
+    transmit so that panics and `print` work from the first line of `main`. */
+void pollen_board_early_init(void);
+
+/** Board hook: writes one byte to the console UART, blocking until accepted. */
+void pollen_board_write_byte(uint8_t byte);
+
+/** SysTick hook (CortexMPlatform.swift): advances the millisecond count. */
+void pollen_systick_tick(void);
+
+#endif /* POLLEN_CORTEXM_H */

@@ -1,0 +1,66 @@
+/*
+ * libc.c — the few C library routines that compiled Swift and clang expect.
+ *
+ * LLVM lowers struct copies and zero-fills to memcpy/memset, and on ARM EABI
+ * targets to the __aeabi_mem* variants (note the different argument order of
+ * __aeabi_memset). These are byte loops: small, and fast enough for the short
+ * copies firmware makes. Compiled with -ffreestanding -fno-builtin so clang
+ * does not turn the loops back into calls to themselves.
+ *
+ * Deliberately absent: malloc/free/posix_memalign. Pollen firmware is built
+ * with -no-allocations; if anything pulls an allocator in, the link fails.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+void *memset(void *dest, int value, size_t n) {
+    unsigned char *d = dest;
+    while (n--) *d++ = (unsigned char)value;
+    return dest;
+}
+
+void *memcpy(void *restrict dest, const void *restrict src, size_t n) {
+    unsigned char *d = dest;
+    const unsigned char *s = src;
+    while (n--) *d++ = *s++;
+    return dest;
+}
+
+void *memmove(void *dest, const void *src, size_t n) {
+    unsigned char *d = dest;
+    const unsigned char *s = src;
+    if (d < s) {
+        while (n--) *d++ = *s++;
+    } else {
+        while (n--) d[n] = s[n];
+    }
+    return dest;
+}
+
+int memcmp(const void *a, const void *b, size_t n) {
+    const unsigned char *x = a, *y = b;
+    for (; n; --n, ++x, ++y) {
+        if (*x != *y) return *x - *y;
+    }
+    return 0;
+}
+
+size_t strlen(const char *s) {
+    const char *p = s;
+    while (*p) ++p;
+    return (size_t)(p - s);
+}
+
+/* ARM EABI run-time ABI names (RTABI §4.3.4). */
+void __aeabi_memcpy(void *dest, const void *src, size_t n) { memcpy(dest, src, n); }
+void __aeabi_memcpy4(void *dest, const void *src, size_t n) { memcpy(dest, src, n); }
+void __aeabi_memcpy8(void *dest, const void *src, size_t n) { memcpy(dest, src, n); }
+void __aeabi_memmove(void *dest, const void *src, size_t n) { memmove(dest, src, n); }
+void __aeabi_memmove4(void *dest, const void *src, size_t n) { memmove(dest, src, n); }
+void __aeabi_memmove8(void *dest, const void *src, size_t n) { memmove(dest, src, n); }
+void __aeabi_memset(void *dest, size_t n, int value) { memset(dest, value, n); }
+void __aeabi_memset4(void *dest, size_t n, int value) { memset(dest, value, n); }
+void __aeabi_memset8(void *dest, size_t n, int value) { memset(dest, value, n); }
+void __aeabi_memclr(void *dest, size_t n) { memset(dest, 0, n); }
+void __aeabi_memclr4(void *dest, size_t n) { memset(dest, 0, n); }
+void __aeabi_memclr8(void *dest, size_t n) { memset(dest, 0, n); }

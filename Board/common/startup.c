@@ -1,0 +1,207 @@
+/*
+ * startup.c — reset, vector table and fault reporting for every Pollen Cortex-M board.
+ *
+ * Reset sequence (Reset_Handler):
+ *   1. copy .data from its load address in flash to RAM;
+ *   2. zero .bss;
+ *   3. paint the unused part of the stack with 0xDEADBEEF, so that
+ *      pollen_stack_high_water_bytes() can later tell how deep it ever went;
+ *   4. pollen_board_early_init() (Swift, per board): UART ready to transmit;
+ *   5. main() — the Swift `@main` entry point (built with -parse-as-library);
+ *   6. if main returns: pollen_exit(0).
+ *
+ * Faults end the run loudly: a line starting with "FATAL:" on the UART, then a
+ * non-zero semihosting exit (codes in cortexm.h), so a QEMU test can never hang
+ * or pass by accident after a crash.
+ *
+ * Symbols from the linker script (linker/<board>.ld): __stack_bottom, __stack_top,
+ * __data_start, __data_end, __data_load, __bss_start, __bss_end.
+ */
+#include <stdint.h>
+#include "cortexm.h"
+
+extern uint32_t __stack_bottom[], __stack_top[];
+extern uint32_t __data_start[], __data_end[], __data_load[];
+extern uint32_t __bss_start[], __bss_end[];
+extern uint32_t __text_start[], __text_end[];
+
+/* The Swift entry point emitted for `@main` (argc/argv are unused on a board). */
+extern int main(int argc, char **argv);
+
+/** The word the stack is painted with at reset. */
+#define POLLEN_STACK_PAINT 0xDEADBEEFu
+
+/* ------------------------------------------------------------------------- */
+/* Console output for fault messages (goes through the board's UART).        */
+
+/* putchar: Embedded Swift's print() writes through it; so do the fault messages. */
+int putchar(int c) {
+    pollen_board_write_byte((uint8_t)c);
+    return c;
+}
+
+static void fault_write(const char *s) {
+    while (*s) putchar(*s++);
+}
+
+static void fault_write_hex(uint32_t value) {
+    fault_write("0x");
+    for (int shift = 28; shift >= 0; shift -= 4) {
+        putchar("0123456789abcdef"[(value >> shift) & 0xF]);
+    }
+}
+
+/* ------------------------------------------------------------------------- */
+/* Reset                                                                     */
+
+void Reset_Handler(void) {
+    /* 1. .data: flash -> RAM. Volatile pointers keep clang from turning these
+          loops into memcpy/memset calls (those are fine, but this keeps the
+          reset path free of any dependency). */
+    volatile uint32_t *dst = __data_start;
+    const uint32_t *src = __data_load;
+    while (dst < __data_end) *dst++ = *src++;
+
+    /* 2. .bss: zero. */
+    for (volatile uint32_t *p = __bss_start; p < __bss_end; ++p) *p = 0;
+
+    /* 3. Paint the stack below our own frame. Stop 32 bytes short of the
+          current stack pointer: that part is live (this function's frame). */
+    uint32_t sp;
+    __asm volatile("mov %0, sp" : "=r"(sp));
+    for (volatile uint32_t *p = __stack_bottom; (uint32_t)p < sp - 32; ++p) {
+        *p = POLLEN_STACK_PAINT;
+    }
+
+    /* 4. Console first, so even a failure in the first line of main is reported. */
+    pollen_board_early_init();
+
+    /* 5. The application. */
+    main(0, 0);
+
+    /* 6. main returned: that is success. */
+    pollen_exit(POLLEN_EXIT_SUCCESS);
+}
+
+uint32_t pollen_stack_high_water_bytes(void) {
+    const uint32_t *p = __stack_bottom;
+    while (p < __stack_top && *p == POLLEN_STACK_PAINT) ++p;
+    return (uint32_t)((uintptr_t)__stack_top - (uintptr_t)p);
+}
+
+uint32_t pollen_stack_size_bytes(void) {
+    return (uint32_t)((uintptr_t)__stack_top - (uintptr_t)__stack_bottom);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Faults                                                                    */
+
+/*
+ * HardFault: every fault on ARMv6-M, and on ARMv7-M every fault whose own
+ * handler is disabled (we enable none), lands here. `frame` is the exception
+ * frame the CPU pushed on the main stack: r0, r1, r2, r3, r12, lr, pc, xpsr.
+ * Swift traps (fatalError, precondition, overflow...) are `udf #254` (0xDEFE);
+ * they are reported as "trap" so a test can tell a panic from a wild fault.
+ */
+__attribute__((used, noreturn)) void pollen_hard_fault_report(const uint32_t *frame) {
+    uint32_t pc = frame[6];
+    int is_trap = 0;
+    /* Only dereference pc if it points into our code; a corrupt frame must not
+       fault again here (a fault inside HardFault is a lockup). */
+    if ((pc & 1u) == 0 && pc >= (uint32_t)__text_start && pc + 2 <= (uint32_t)__text_end) {
+        is_trap = *(const uint16_t *)pc == 0xDEFE;
+    }
+    fault_write(is_trap ? "\nFATAL: trap at pc=" : "\nFATAL: hard fault at pc=");
+    fault_write_hex(pc);
+    fault_write(" lr=");
+    fault_write_hex(frame[5]);
+    putchar('\n');
+    pollen_exit(is_trap ? POLLEN_EXIT_TRAP : POLLEN_EXIT_HARD_FAULT);
+}
+
+/* Naked: pass the exception frame (on MSP: Pollen never uses PSP) to the reporter. */
+__attribute__((naked)) void HardFault_Handler(void) {
+    __asm volatile(
+        "mrs r0, msp\n"
+        "ldr r1, =pollen_hard_fault_report\n"
+        "bx r1\n");
+}
+
+/* Every vector without a handler of its own: report the exception number. */
+__attribute__((noreturn)) void Default_Handler(void) {
+    uint32_t exception = pollen_ipsr();
+    fault_write("\nFATAL: unhandled exception ");
+    fault_write_hex(exception);
+    if (exception >= 16) {
+        fault_write(" (IRQ ");
+        fault_write_hex(exception - 16);
+        putchar(')');
+    }
+    putchar('\n');
+    pollen_exit(POLLEN_EXIT_UNHANDLED_IRQ);
+}
+
+/* SysTick: the 1 ms tick (CortexMPlatform.swift counts it). */
+void SysTick_Handler(void) {
+    pollen_systick_tick();
+}
+
+/* ------------------------------------------------------------------------- */
+/* Vector table                                                              */
+
+/* Weak aliases: a board (in Swift, `@_cdecl("IRQ<n>_Handler") public func ...`)
+   or the app overrides exactly the vectors it uses. */
+#define POLLEN_WEAK_HANDLER(name) void name(void) __attribute__((weak, alias("Default_Handler")))
+
+POLLEN_WEAK_HANDLER(NMI_Handler);
+POLLEN_WEAK_HANDLER(MemManage_Handler);
+POLLEN_WEAK_HANDLER(BusFault_Handler);
+POLLEN_WEAK_HANDLER(UsageFault_Handler);
+POLLEN_WEAK_HANDLER(SVC_Handler);
+POLLEN_WEAK_HANDLER(DebugMon_Handler);
+POLLEN_WEAK_HANDLER(PendSV_Handler);
+POLLEN_WEAK_HANDLER(IRQ0_Handler);  POLLEN_WEAK_HANDLER(IRQ1_Handler);
+POLLEN_WEAK_HANDLER(IRQ2_Handler);  POLLEN_WEAK_HANDLER(IRQ3_Handler);
+POLLEN_WEAK_HANDLER(IRQ4_Handler);  POLLEN_WEAK_HANDLER(IRQ5_Handler);
+POLLEN_WEAK_HANDLER(IRQ6_Handler);  POLLEN_WEAK_HANDLER(IRQ7_Handler);
+POLLEN_WEAK_HANDLER(IRQ8_Handler);  POLLEN_WEAK_HANDLER(IRQ9_Handler);
+POLLEN_WEAK_HANDLER(IRQ10_Handler); POLLEN_WEAK_HANDLER(IRQ11_Handler);
+POLLEN_WEAK_HANDLER(IRQ12_Handler); POLLEN_WEAK_HANDLER(IRQ13_Handler);
+POLLEN_WEAK_HANDLER(IRQ14_Handler); POLLEN_WEAK_HANDLER(IRQ15_Handler);
+POLLEN_WEAK_HANDLER(IRQ16_Handler); POLLEN_WEAK_HANDLER(IRQ17_Handler);
+POLLEN_WEAK_HANDLER(IRQ18_Handler); POLLEN_WEAK_HANDLER(IRQ19_Handler);
+POLLEN_WEAK_HANDLER(IRQ20_Handler); POLLEN_WEAK_HANDLER(IRQ21_Handler);
+POLLEN_WEAK_HANDLER(IRQ22_Handler); POLLEN_WEAK_HANDLER(IRQ23_Handler);
+POLLEN_WEAK_HANDLER(IRQ24_Handler); POLLEN_WEAK_HANDLER(IRQ25_Handler);
+POLLEN_WEAK_HANDLER(IRQ26_Handler); POLLEN_WEAK_HANDLER(IRQ27_Handler);
+POLLEN_WEAK_HANDLER(IRQ28_Handler); POLLEN_WEAK_HANDLER(IRQ29_Handler);
+POLLEN_WEAK_HANDLER(IRQ30_Handler); POLLEN_WEAK_HANDLER(IRQ31_Handler);
+
+typedef void (*pollen_vector)(void);
+
+/* 16 system vectors + 32 device IRQs (both QEMU boards model 32 NVIC lines).
+   Placed first in flash by the linker script (KEEP(*(.vectors))). */
+__attribute__((section(".vectors"), used))
+const pollen_vector pollen_vector_table[16 + 32] = {
+    (pollen_vector)__stack_top, /*  0: initial main stack pointer */
+    Reset_Handler,              /*  1 */
+    NMI_Handler,                /*  2 */
+    HardFault_Handler,          /*  3 */
+    MemManage_Handler,          /*  4 (ARMv7-M only) */
+    BusFault_Handler,           /*  5 (ARMv7-M only) */
+    UsageFault_Handler,         /*  6 (ARMv7-M only) */
+    0, 0, 0, 0,                 /*  7-10: reserved */
+    SVC_Handler,                /* 11 */
+    DebugMon_Handler,           /* 12 (ARMv7-M only) */
+    0,                          /* 13: reserved */
+    PendSV_Handler,             /* 14 */
+    SysTick_Handler,            /* 15 */
+    IRQ0_Handler,  IRQ1_Handler,  IRQ2_Handler,  IRQ3_Handler,
+    IRQ4_Handler,  IRQ5_Handler,  IRQ6_Handler,  IRQ7_Handler,
+    IRQ8_Handler,  IRQ9_Handler,  IRQ10_Handler, IRQ11_Handler,
+    IRQ12_Handler, IRQ13_Handler, IRQ14_Handler, IRQ15_Handler,
+    IRQ16_Handler, IRQ17_Handler, IRQ18_Handler, IRQ19_Handler,
+    IRQ20_Handler, IRQ21_Handler, IRQ22_Handler, IRQ23_Handler,
+    IRQ24_Handler, IRQ25_Handler, IRQ26_Handler, IRQ27_Handler,
+    IRQ28_Handler, IRQ29_Handler, IRQ30_Handler, IRQ31_Handler,
+};

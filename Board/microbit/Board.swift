@@ -1,0 +1,88 @@
+// Board.swift — QEMU microbit (BBC micro:bit v1: nRF51822, Cortex-M0 at 16 MHz).
+//
+// Console: nRF51 UART0 at 0x4000_2000 on NVIC line 2 (nRF51 peripherals use
+// line = (base >> 12) & 0x1F). Software interrupt: line 20, SWI0, which the
+// nRF51 reserves for software.
+//
+// Time: the real nRF51 has no SysTick (optional on the M0; Nordic left it out)
+// but QEMU's model has one, clocked at 16 MHz, and Pollen uses it. A port to
+// silicon would count RTC1 instead.
+
+import _Volatile
+
+/// The micro:bit (v1) board. See ``BoardSupport`` for everything an app can call.
+public enum Board: BoardSupport {
+    public static let name: StaticString = "microbit"
+    public static let cpuHz: UInt32 = 16_000_000
+    public static let uartReceiveIRQ: UInt32 = 2
+    public static let softwareIRQ: UInt32 = 20
+
+    /// Routes the UART to the micro:bit's USB-serial pins, 115200 baud, enables
+    /// it and starts both directions.
+    public static func initializeConsole() {
+        NRF51UART.pselTXD.store(24)
+        NRF51UART.pselRXD.store(25)
+        NRF51UART.baudrate.store(NRF51UART.baud115200)
+        NRF51UART.enable.store(NRF51UART.enableUART)
+        NRF51UART.taskStartTX.store(1)
+        NRF51UART.taskStartRX.store(1)
+    }
+
+    /// INTENSET.RXDRDY: a received byte raises NVIC line 2.
+    public static func enableReceiveInterruptSource() {
+        NRF51UART.intenSet.store(NRF51UART.interruptRXDReady)
+    }
+
+    /// Writes TXD and waits for the TXDRDY event (clearing it for the next byte).
+    @inline(__always)
+    public static func writeByte(_ byte: UInt8) {
+        NRF51UART.txd.store(UInt32(byte))
+        while NRF51UART.eventTXDReady.load() == 0 {}
+        NRF51UART.eventTXDReady.store(0)
+    }
+}
+
+/// nRF51 UART registers (nRF51 Series Reference Manual v3.0, chapter 29).
+enum NRF51UART {
+    static var taskStartRX: VolatileMappedRegister<UInt32> { mmio(0x4000_2000) }
+    static var taskStartTX: VolatileMappedRegister<UInt32> { mmio(0x4000_2008) }
+    static var eventRXDReady: VolatileMappedRegister<UInt32> { mmio(0x4000_2108) }
+    static var eventTXDReady: VolatileMappedRegister<UInt32> { mmio(0x4000_211C) }
+    static var intenSet: VolatileMappedRegister<UInt32> { mmio(0x4000_2304) }
+    static var enable: VolatileMappedRegister<UInt32> { mmio(0x4000_2500) }
+    static var pselTXD: VolatileMappedRegister<UInt32> { mmio(0x4000_250C) }
+    static var pselRXD: VolatileMappedRegister<UInt32> { mmio(0x4000_2514) }
+    static var rxd: VolatileMappedRegister<UInt32> { mmio(0x4000_2518) }
+    static var txd: VolatileMappedRegister<UInt32> { mmio(0x4000_251C) }
+    static var baudrate: VolatileMappedRegister<UInt32> { mmio(0x4000_2524) }
+
+    static let enableUART: UInt32 = 4
+    static let interruptRXDReady: UInt32 = 1 << 2
+    static let baud115200: UInt32 = 0x01D7_E000
+}
+
+/// Reset_Handler calls this before `main` so `print` and fault reports work at once.
+@_cdecl("pollen_board_early_init")
+public func boardEarlyInit() { Board.initializeConsole() }
+
+/// `putchar` (startup.c) ends here.
+@_cdecl("pollen_board_write_byte")
+public func boardWriteByte(_ byte: UInt8) { Board.writeByte(byte) }
+
+/// UART0 interrupt (NVIC line 2). Clear RXDRDY before reading RXD: reading
+/// pops the UART's FIFO and raises RXDRDY again if more bytes wait.
+@_cdecl("IRQ2_Handler")
+public func uart0Interrupt() {
+    while NRF51UART.eventRXDReady.load() != 0 {
+        NRF51UART.eventRXDReady.store(0)
+        // rx ring: this handler is the only producer.
+        uartReceiveRing.push(UInt8(truncatingIfNeeded: NRF51UART.rxd.load()))
+    }
+    runUARTReceiveHook()
+}
+
+/// Software interrupt SWI0 (NVIC line 20, raised by `Board.pendSoftwareInterrupt()`).
+@_cdecl("IRQ20_Handler")
+public func softwareInterrupt() {
+    runSoftwareInterruptHook()
+}

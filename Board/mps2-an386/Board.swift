@@ -1,0 +1,78 @@
+// Board.swift — QEMU mps2-an386 (Arm MPS2, AN386 image, Cortex-M4 at 25 MHz).
+//
+// Console: CMSDK APB UART0 at 0x4000_4000, wired in QEMU (hw/arm/mps2.c) to
+// NVIC line 0 (receive) and 1 (transmit); the overflow interrupts of UART0-2
+// are ORed onto line 12. Software interrupt: line 31, which no device drives.
+
+import _Volatile
+
+/// The mps2-an386 board. See ``BoardSupport`` for everything an app can call.
+public enum Board: BoardSupport {
+    public static let name: StaticString = "mps2-an386"
+    public static let cpuHz: UInt32 = 25_000_000
+    public static let uartReceiveIRQ: UInt32 = 0
+    public static let softwareIRQ: UInt32 = 31
+
+    /// Sets the baud divisor (QEMU ignores the UART below 16) and enables TX and RX.
+    public static func initializeConsole() {
+        CMSDKUART.bauddiv.store(CMSDKUART.baudDivisor115200)
+        CMSDKUART.ctrl.store(CMSDKUART.ctrlTXEnable | CMSDKUART.ctrlRXEnable)
+    }
+
+    /// Sets RXINTEN in CTRL: a received byte raises NVIC line 0.
+    public static func enableReceiveInterruptSource() {
+        CMSDKUART.ctrl.store(CMSDKUART.ctrl.load() | CMSDKUART.ctrlRXInterruptEnable)
+    }
+
+    /// Waits while the one-byte transmit holding register is full, then writes.
+    @inline(__always)
+    public static func writeByte(_ byte: UInt8) {
+        while CMSDKUART.state.load() & CMSDKUART.stateTXFull != 0 {}
+        CMSDKUART.data.store(UInt32(byte))
+    }
+}
+
+/// CMSDK APB UART registers (Arm DDI 0479C, "APB UART"), UART0 instance.
+enum CMSDKUART {
+    static var data: VolatileMappedRegister<UInt32> { mmio(0x4000_4000) }      // RX on read, TX on write
+    static var state: VolatileMappedRegister<UInt32> { mmio(0x4000_4004) }     // TXFULL=bit0, RXFULL=bit1
+    static var ctrl: VolatileMappedRegister<UInt32> { mmio(0x4000_4008) }
+    static var intStatus: VolatileMappedRegister<UInt32> { mmio(0x4000_400C) } // write 1 to clear
+    static var bauddiv: VolatileMappedRegister<UInt32> { mmio(0x4000_4010) }
+
+    static let stateTXFull: UInt32 = 1 << 0
+    static let stateRXFull: UInt32 = 1 << 1
+    static let ctrlTXEnable: UInt32 = 1 << 0
+    static let ctrlRXEnable: UInt32 = 1 << 1
+    static let ctrlRXInterruptEnable: UInt32 = 1 << 3
+    static let intStatusRX: UInt32 = 1 << 1
+    /// 25 MHz / 115200 baud. (QEMU does not pace output; real hardware would.)
+    static let baudDivisor115200: UInt32 = 217
+}
+
+/// Reset_Handler calls this before `main` so `print` and fault reports work at once.
+@_cdecl("pollen_board_early_init")
+public func boardEarlyInit() { Board.initializeConsole() }
+
+/// `putchar` (startup.c) ends here.
+@_cdecl("pollen_board_write_byte")
+public func boardWriteByte(_ byte: UInt8) { Board.writeByte(byte) }
+
+/// UART0 receive interrupt (NVIC line 0). The RX interrupt status is sticky in
+/// this UART: clear it first, then drain, so a byte arriving meanwhile raises
+/// it again instead of being missed.
+@_cdecl("IRQ0_Handler")
+public func uart0ReceiveInterrupt() {
+    CMSDKUART.intStatus.store(CMSDKUART.intStatusRX)
+    while CMSDKUART.state.load() & CMSDKUART.stateRXFull != 0 {
+        // rx ring: this handler is the only producer.
+        uartReceiveRing.push(UInt8(truncatingIfNeeded: CMSDKUART.data.load()))
+    }
+    runUARTReceiveHook()
+}
+
+/// Software interrupt (NVIC line 31, raised by `Board.pendSoftwareInterrupt()`).
+@_cdecl("IRQ31_Handler")
+public func softwareInterrupt() {
+    runSoftwareInterruptHook()
+}

@@ -1,0 +1,24 @@
+// swift-tools-version: 6.2
+// Host build of Pollen: the portable core, the host simulation, the host demo and
+// benchmarks, and the host test suite. No package dependencies.
+// Firmware images are cross-built by ./Board/build, not by this manifest.
+import PackageDescription
+
+let package = Package(
+    name: "Pollen",
+    products: [
+        .library(name: "Pollen", targets: ["Pollen"]),
+        .library(name: "PollenHost", targets: ["PollenHost"]),
+    ],
+    targets: [
+        // The platform-free core; also compiled unchanged as Embedded Swift by ./Board/build.
+        .target(name: "Pollen"),
+        // Simulated interrupt controller, virtual clock and host platforms.
+        .target(name: "PollenHost", dependencies: ["Pollen"]),
+        // Interposes malloc & co. to count allocations per thread (tests, benchmarks).
+        .target(name: "MallocCounter"),
+        // `swift run PollenDemo`: a few tasks against simulated interrupts.
+        .executableTarget(name: "PollenDemo", dependencies: ["Pollen", "PollenHost"]),
+        .testTarget(name: "PollenTests", dependencies: ["Pollen", "PollenHost", "MallocCounter"]),
+    ]
+)

@@ -1,0 +1,55 @@
+import Synchronization
+
+/// The part of an executor that does not depend on its width: the list of
+/// attached pools, the timer table, the clock snapshot and the counters. Pools
+/// reach it through a pointer to end tasks (advance the generation, drop the timer).
+public struct ExecutorCore {
+    /// Invariant PINNED: group 0 of the owning executor; set by the first attach.
+    var groups: UnsafeMutablePointer<WakeGroup>?
+    /// `32 × groupCount` slots.
+    public let groupCount: Int
+    /// First attached pool (an intrusive list through ``PoolLink/next``).
+    var pools: UnsafeMutablePointer<PoolLink>?
+    /// The pool that held the last polled slot (checked first on the next poll).
+    var lastPool: UnsafeMutablePointer<PoolLink>?
+    /// Slots handed to attached pools so far.
+    public internal(set) var slotsUsed: Int = 0
+    /// Bytes of RAM of the attached pools.
+    public internal(set) var poolBytes: Int = 0
+    /// The RAM budget for pools, or `nil` for none.
+    public let ramBudget: Int?
+    /// Armed deadlines.
+    public internal(set) var timers = TimerTable()
+    /// Deadlines that did not fit in the timer queue (see ``TimerQueue``).
+    public internal(set) var timerOverflows: Int = 0
+    /// The clock as read at the start of the current pass.
+    public internal(set) var now: Instant = .zero
+
+    init(groupCount: Int, ramBudget: Int?) {
+        self.groupCount = groupCount
+        self.ramBudget = ramBudget
+        groups = nil
+        pools = nil
+        lastPool = nil
+    }
+
+    /// A waker for the current task of `slot`.
+    func waker(forSlot slot: Int) -> Waker {
+        // Safety: PINNED; slot < 32 × groupCount (slots are only handed out below that).
+        let g = groups! + (slot &>> 5)
+        return Waker(groups: UnsafePointer(groups!), slot: UInt16(truncatingIfNeeded: slot),
+                     generation: g.pointee.generations[slot & 31].load(ordering: .relaxed),
+                     twoLevel: groupCount > 1)
+    }
+
+    /// Ends the task in `slot`: advances the slot's generation, so every waker
+    /// made for the task becomes stale, and drops its deadline.
+    mutating func endTask(slot: Int) {
+        let g = groups! + (slot &>> 5)
+        // Only task context writes generations, so load-then-store is enough (and
+        // avoids a read-modify-write helper call on Cortex-M0).
+        let next = g.pointee.generations[slot & 31].load(ordering: .relaxed) &+ 1
+        g.pointee.generations[slot & 31].store(next, ordering: .relaxed)
+        if timers.count > 0 { timers.remove(slot: UInt16(truncatingIfNeeded: slot)) }
+    }
+}

@@ -1,0 +1,46 @@
+/// The executor's type-erased view of one attached ``TaskPool``: a node of an
+/// intrusive list that lives inside the pool itself, so attaching a pool costs the
+/// executor no memory.
+///
+/// Invariant PINNED applies: `pool`, `next` and `executor` point into pools that stay at one
+/// address from `attach` on.
+public struct PoolLink {
+    /// The pool's name, used in error messages and reports.
+    public let name: StaticString
+    /// Number of slots in the pool.
+    public let capacity: Int
+    /// Size in bytes of the whole pool (for the RAM budget).
+    public let bytes: Int
+    /// Executor-wide index of the pool's first slot; -1 while not attached.
+    public internal(set) var base: Int
+    /// The pool itself (typed again by `pollSlot`).
+    var pool: UnsafeMutableRawPointer?
+    let pollSlot: (UnsafeMutableRawPointer, Int, inout Context) -> TaskSlotPoll
+    var next: UnsafeMutablePointer<PoolLink>?
+    var executor: UnsafeMutablePointer<ExecutorCore>?
+
+    init(name: StaticString, capacity: Int, bytes: Int,
+         pollSlot: @escaping (UnsafeMutableRawPointer, Int, inout Context) -> TaskSlotPoll) {
+        self.name = name
+        self.capacity = capacity
+        self.bytes = bytes
+        self.base = -1
+        self.pool = nil
+        self.pollSlot = pollSlot
+        self.next = nil
+        self.executor = nil
+    }
+
+    /// Whether the pool is attached to an executor.
+    public var isAttached: Bool { base >= 0 }
+}
+
+/// What polling one slot did, as the executor needs to know it.
+public enum TaskSlotPoll {
+    /// The slot held no running task (free, reserved or finished): nothing was polled.
+    case notRunning
+    /// The task was polled and is still pending.
+    case pending
+    /// The task completed and its slot's task has ended.
+    case completed
+}

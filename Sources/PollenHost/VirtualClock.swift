@@ -1,0 +1,54 @@
+import Pollen
+
+/// Simulated time for deterministic host runs: it moves only when told to, so
+/// hours of timers run in milliseconds and every run is identical.
+///
+/// Alarms raise an interrupt line when the clock reaches them, like hardware
+/// compare timers or a scripted external event ("the UART receives a byte at 5 ms").
+///
+/// The clock also models a 32-bit hardware counter of microseconds that wraps
+/// every 71.6 minutes (``hardwareCounter``); the ``SimulatedPlatform`` reads time
+/// through it and a ``TickExtender``, exactly as firmware does.
+public final class VirtualClock: @unchecked Sendable {
+    struct Alarm {
+        var at: Instant
+        var line: Int
+        var controller: SimulatedInterruptController
+    }
+
+    /// The current simulated time.
+    public private(set) var now: Instant
+    private var alarms: [Alarm] = []
+
+    /// A clock reading `start`.
+    public init(start: Instant = .zero) {
+        now = start
+        alarms.reserveCapacity(64)
+    }
+
+    /// The simulated 32-bit hardware counter: the low 32 bits of ``now``.
+    public var hardwareCounter: UInt32 { UInt32(truncatingIfNeeded: now.ticks) }
+
+    /// Moves the clock forward by `d`, raising alarms that are reached.
+    public func advance(by d: Duration) { advance(to: now + d) }
+
+    /// Moves the clock to `t` if it is later (time never goes backwards), raising
+    /// every alarm at or before the new time, earliest first.
+    public func advance(to t: Instant) {
+        if t > now { now = t }
+        while let i = alarms.indices.min(by: { alarms[$0].at < alarms[$1].at }), alarms[i].at <= now {
+            let a = alarms.remove(at: i)
+            a.controller.raise(a.line)
+        }
+    }
+
+    /// Raises `line` on `controller` when the clock reaches `instant` (at once if it
+    /// already has). Up to 64 alarms may be outstanding without allocating.
+    public func setAlarm(at instant: Instant, line: Int, on controller: SimulatedInterruptController) {
+        alarms.append(Alarm(at: instant, line: line, controller: controller))
+        advance(to: now)
+    }
+
+    /// The earliest outstanding alarm, if any.
+    public var nextAlarm: Instant? { alarms.map(\.at).min() }
+}
