@@ -69,7 +69,9 @@ public struct CortexMPlatform: Platform {
         let elapsedCycles = (cyclesPerMillisecond &- 1) &- counter
         var microseconds = (elapsedCycles &* microsecondsPerCycleQ16) &>> 16
         if microseconds > 999 { microseconds = 999 }
-        return milliseconds &* 1_000 &+ UInt64(microseconds)
+        // (Not `UInt64(microseconds)`: on 32-bit Embedded targets the generic
+        // conversion drags in array code and fails -no-allocations.)
+        return milliseconds &* 1_000 &+ UInt64(_truncatingBits: UInt(microseconds))
     }
 
     /// The current time in microseconds since SysTick started. Never decreases.

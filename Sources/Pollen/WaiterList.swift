@@ -2,8 +2,9 @@
 ///
 /// Used by every primitive that makes tasks wait (join handles, ``Notify``,
 /// ``AsyncMutex``, ``Channel``). Registering the same task twice keeps one entry
-/// (the newest waker). Wakers of tasks that were cancelled or completed are
-/// harmless: waking them reports `.stale` and they are skipped.
+/// (the newest waker). Wakers of tasks that were cancelled or completed while
+/// waiting are released: they are skipped when woken, and purged when the list
+/// is full.
 ///
 /// Beyond capacity: ``register(_:)`` returns `false` and the caller wakes its own
 /// task immediately instead, so the task is polled again on the next executor pass
@@ -32,6 +33,7 @@ public struct WaiterList<let capacity: Int> {
             entries[i] = waker
             return true
         }
+        if count == capacity { removeStale() }
         guard count < capacity else { return false }
         entries[count] = waker
         count += 1
@@ -66,6 +68,15 @@ public struct WaiterList<let capacity: Int> {
         for i in 0..<count { entries[i] = nil }
         count = 0
         return woken
+    }
+
+    /// Drops the wakers of tasks that have ended (cancelled while waiting, say).
+    /// `register` does this by itself when the list is full.
+    public mutating func removeStale() {
+        var i = 0
+        while i < count {
+            if entries[i]!.isStale { removeEntry(at: i) } else { i += 1 }
+        }
     }
 
     /// Order-preserving removal (FIFO fairness for ``wakeOne()``).

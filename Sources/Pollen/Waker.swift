@@ -66,6 +66,13 @@ public struct Waker: @unchecked Sendable {
         return .woken
     }
 
+    /// `true` when the task this waker was made for has ended (completed or been
+    /// cancelled): waking it would do nothing.
+    public var isStale: Bool {
+        let g = groups + Int(slot &>> 5)
+        return g.pointee.generations[Int(slot & 31)].load(ordering: .relaxed) != generation
+    }
+
     /// `true` when both wakers schedule the same task (same slot and generation on the
     /// same executor). Useful to avoid registering a task twice in a waiter list.
     public func schedulesSameTask(as other: Waker) -> Bool {
