@@ -50,5 +50,9 @@ public final class VirtualClock: @unchecked Sendable {
     }
 
     /// The earliest outstanding alarm, if any.
-    public var nextAlarm: Instant? { alarms.map(\.at).min() }
+    public var nextAlarm: Instant? {
+        var earliest: Instant?
+        for alarm in alarms where earliest == nil || alarm.at < earliest! { earliest = alarm.at }
+        return earliest
+    }
 }
