@@ -109,7 +109,8 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     public var armedTimers: Int { core.timers.count }
     /// The earliest armed deadline, if any.
     public var nextDeadline: Instant? {
-        core.timers.earliest == .distantFuture ? nil : core.timers.earliest
+        let earliest = min(core.timers.earliest, core.overflowDeadline)
+        return earliest == .distantFuture ? nil : earliest
     }
     /// The clock as read at the start of the latest pass.
     public var now: Instant { core.now }
@@ -242,8 +243,9 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     /// Wakes every task whose deadline is at or before `now`. Returns how many were woken.
     @discardableResult
     public mutating func fireTimers(now: Instant) -> Int {
-        guard core.timers.count > 0 else { return 0 }
         var fired = 0
+        if core.overflowDeadline <= now { fired += wakeOverflowed() }
+        guard core.timers.count > 0 else { return fired }
         let groups = core.groups!
         let twoLevel = maskWords > 1
         core.timers.expire(now: now) { entry in
@@ -251,6 +253,22 @@ public struct Executor<let maskWords: Int>: ~Copyable {
                      twoLevel: twoLevel).wake() == .woken { fired += 1 }
         }
         return fired
+    }
+
+    /// Wakes every task in the overflow register and empties it.
+    mutating func wakeOverflowed() -> Int {
+        core.overflowDeadline = .distantFuture
+        var woken = 0
+        for g in 0..<maskWords {
+            var bits = groups[g].overflowed
+            groups[g].overflowed = 0
+            while bits != 0 {
+                let bit = bits.trailingZeroBitCount
+                bits &= bits &- 1
+                if core.waker(forSlot: g &<< 5 | bit).wake() == .woken { woken += 1 }
+            }
+        }
+        return woken
     }
 
     /// Runs tasks until the platform's idle step says `.stop` (never, on firmware).
@@ -290,7 +308,8 @@ public struct Executor<let maskWords: Int>: ~Copyable {
                 if !core.timers.set(slot: context.waker.slot, generation: context.waker.generation,
                                     deadline: context.deadline) {
                     core.timerOverflows &+= 1
-                    context.waker.wake()
+                    groups[slot &>> 5].overflowed |= 1 &<< UInt32(slot & 31)
+                    if context.deadline < core.overflowDeadline { core.overflowDeadline = context.deadline }
                 }
             } else if core.timers.count > 0 {
                 core.timers.remove(slot: context.waker.slot)

@@ -23,12 +23,15 @@ public struct TimerEntry: Sendable {
 /// with `Executor.attach(timers:)`; an executor without one treats every deadline
 /// as an overflow.
 ///
-/// Beyond capacity: the task that could not arm its deadline is not lost; the
-/// executor keeps it ready, so it is polled on every pass (busy-waiting, and the
-/// idle step does not sleep) until an entry frees up, and counts the event in
-/// ``Executor/timerOverflows``. A timer never fires early, because every timer
-/// future compares the clock itself. Size the queue to the number of tasks that can
-/// wait on time at once to avoid the busy fallback.
+/// Beyond capacity no timer is lost: the executor keeps an overflow register (one
+/// bit per slot in its wake groups, plus the earliest overflowing deadline). When
+/// that deadline passes, every overflowed task is polled; each re-registers its
+/// deadline (in the queue if an entry has freed up, else in the register again).
+/// The earliest overflowing deadline is therefore exact; later ones may see an
+/// extra, early poll, which is harmless because every timer future compares the
+/// clock itself and never fires early. Each overflow is counted in
+/// ``Executor/timerOverflows``: size the queue to the number of tasks that wait
+/// on time at once and the counter stays at zero.
 public struct TimerQueue<let capacity: Int>: ~Copyable {
     var entries: InlineArray<capacity, TimerEntry>
 

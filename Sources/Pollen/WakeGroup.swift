@@ -19,11 +19,15 @@ public struct WakeGroup: ~Copyable {
     /// ``Waker`` remembers the generation of the task it was made for; a wake with
     /// another generation is stale and is ignored.
     let generations: InlineArray<32, Atomic<UInt8>>
+    /// Bit `i`: slot `32g + i` has a deadline that did not fit in the timer queue
+    /// (executor-only, see ``TimerQueue``).
+    var overflowed: UInt32
 
     /// An all-idle group: no ready bits, every generation 0.
     public init() {
         ready = Atomic(0)
         summary = Atomic(0)
         generations = InlineArray { _ in Atomic(0) }
+        overflowed = 0
     }
 }

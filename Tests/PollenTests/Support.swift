@@ -99,7 +99,7 @@ enum SuiteConfiguration {
 }
 
 /// A pinned 32-slot executor with one pinned pool attached, ready for tasks.
-struct Rig<T: Future, let capacity: Int> {
+struct Rig<T: Future & ~Copyable, let capacity: Int> {
     let executor = Pinned(Executor<1>())
     let pool = Pinned(TaskPool<T, capacity>(name: "pool"))
 
@@ -109,7 +109,7 @@ struct Rig<T: Future, let capacity: Int> {
     }
 
     @discardableResult
-    func spawn(_ task: T) -> TaskID { try! pool.pointee.spawn(task) }
+    func spawn(_ task: consuming T) -> TaskID { try! pool.pointee.spawn(task) }
 
     /// Whether any ready bit is set.
     var ready: Bool { executor.pointee.hasReadyTasks }
