@@ -1,0 +1,45 @@
+import Pollen
+import PollenHost
+import Testing
+
+/// A future of exactly `size` bytes (for layout measurements).
+struct SizedFuture<let size: Int>: Future {
+    var bytes: InlineArray<size, UInt8> = InlineArray(repeating: 0)
+    mutating func poll(_ context: inout Context) -> Poll<Void> { .ready(()) }
+}
+
+/// Word-aligned future of 8 bytes (two 32-bit words), the typical small task on a MCU.
+struct TwoWords: Future {
+    var a: UInt32 = 0
+    var b: UInt32 = 0
+    mutating func poll(_ context: inout Context) -> Poll<Void> { .ready(()) }
+}
+
+@Suite("Memory layout: what a slot and an executor cost")
+struct LayoutTests {
+    /// Bytes a slot adds beyond its future: the pool's per-slot stride minus the
+    /// future's size, plus the executor's per-slot generation byte.
+    static func perSlotOverhead<F: Future>(_: F.Type) -> Int {
+        let slotStride = (MemoryLayout<TaskPool<F, 64>>.size - MemoryLayout<TaskPool<F, 32>>.size) / 32
+        return slotStride - MemoryLayout<F>.size + 1
+    }
+
+    @Test("per-slot bookkeeping is a few bytes: state, output room, alignment, generation")
+    func perSlot() {
+        let small = Self.perSlotOverhead(TwoWords.self)
+        let odd = Self.perSlotOverhead(SizedFuture<13>.self as SizedFuture<13>.Type)
+        print("layout: per-slot overhead: 8-byte word-aligned future \(small) B, 13-byte future \(odd) B")
+        #expect(small <= 8)
+        #expect(odd <= 4)
+    }
+
+    @Test("executor RAM grows by one 44-byte wake group per 32 slots, never with the tasks spawned")
+    func executorRam() {
+        let e1 = MemoryLayout<Executor<1>>.size, e8 = MemoryLayout<Executor<8>>.size
+        let group = MemoryLayout<WakeGroup>.stride
+        print("layout: Executor<1> (32 slots) \(e1) B, Executor<8> (256 slots) \(e8) B, wake group \(group) B, waker \(MemoryLayout<Waker>.size) B")
+        #expect(group == 44)                    // 4 ready + 4 summary + 32 generations + 4 overflow
+        #expect(e8 - e1 <= 7 * group)         // only the wake groups grow
+        #expect(e1 <= group + 128)
+    }
+}
