@@ -10,7 +10,12 @@
 //
 // Interrupt plumbing, same on every board:
 //   UART RX IRQ  → the board's handler drains the UART into `uartReceiveRing`,
-//                  then calls the hook set with `setReceiveHook` (wake a task there);
+//                  then calls the hook set with `setReceiveHook` (wake a task there).
+//                  When the ring is full the handler leaves the next byte in the
+//                  UART and pauses (`uartReceivePaused`); `readByte()` resumes it
+//                  once there is room. Under QEMU that is lossless back-pressure
+//                  (QEMU holds further input until the UART is read); on silicon
+//                  without flow control the UART overruns instead;
 //   software IRQ → `pendSoftwareInterrupt()` pends it in the NVIC; its handler
 //                  calls the hook set with `setSoftwareInterruptHook`;
 //   SysTick      → 1 ms tick counted by CortexMPlatform.swift; wakes `wfi`.
@@ -40,6 +45,10 @@ public protocol BoardSupport {
     static func enableReceiveInterruptSource()
     /// Writes one byte to the console UART, waiting until the UART accepts it.
     static func writeByte(_ byte: UInt8)
+    /// Restarts draining the UART after the receive handler paused because the
+    /// ring was full (it has set `uartReceivePaused`). Called with interrupts
+    /// masked, once there is room; the handler then runs when they are unmasked.
+    static func resumeReceive()
 }
 
 // MARK: - Receive ring buffer
@@ -52,11 +61,11 @@ public protocol BoardSupport {
 public struct ByteRing {
     /// Capacity in bytes (a power of two, so indices wrap with a mask).
     public static var capacity: UInt32 { 16 }
-    @usableFromInline var head: UInt32 = 0   // next slot to write; only push() moves it
-    @usableFromInline var tail: UInt32 = 0   // next slot to read; only pop() moves it
+    var head: UInt32 = 0   // next slot to write; only push() moves it
+    var tail: UInt32 = 0   // next slot to read; only pop() moves it
     /// Bytes received while the ring was full, and so dropped.
     public private(set) var dropped: UInt32 = 0
-    @usableFromInline var bytes: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+    var bytes: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
                                   UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
         (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 
@@ -66,9 +75,12 @@ public struct ByteRing {
     /// Number of bytes waiting.
     public var count: UInt32 { head &- tail }
 
+    /// Whether a push now would drop the byte.
+    public var isFull: Bool { count >= Self.capacity }
+
     /// Appends `byte`; drops it (and counts it in ``dropped``) when full.
     public mutating func push(_ byte: UInt8) {
-        guard count < Self.capacity else { dropped &+= 1; return }
+        guard !isFull else { dropped &+= 1; return }
         let index = Int(truncatingIfNeeded: head & (Self.capacity - 1))
         // Safety: `index` < 16 == the tuple's byte count (a homogeneous tuple
         // of UInt8 is 16 contiguous bytes), so the write stays inside `bytes`.
@@ -92,6 +104,11 @@ public struct ByteRing {
 /// Invariant ("rx ring"): pushed only by the board's UART receive handler;
 /// popped only with interrupts masked (``BoardSupport/readByte()``).
 nonisolated(unsafe) var uartReceiveRing = ByteRing()
+
+/// Set by the UART receive handler when it stopped draining the UART because
+/// the ring was full; cleared by ``BoardSupport/readByte()``, which then calls
+/// ``BoardSupport/resumeReceive()``. Guarded like the rx ring.
+nonisolated(unsafe) var uartReceivePaused = false
 
 /// Called by the UART receive handler after it has drained the UART.
 nonisolated(unsafe) var uartReceiveHook: InterruptHook? = nil
@@ -186,10 +203,23 @@ extension BoardSupport {
     /// The oldest byte received on the console UART, or `nil` if none is waiting.
     /// Needs ``enableReceiveInterrupt()`` (done by ``start()``).
     public static func readByte() -> UInt8? {
-        withInterruptsMasked { uartReceiveRing.pop() }  // rx ring: pop masked
+        withInterruptsMasked {
+            let byte = uartReceiveRing.pop()  // rx ring: pop masked
+            if byte != nil && uartReceivePaused {
+                uartReceivePaused = false
+                resumeReceive()
+            }
+            return byte
+        }
     }
 
-    /// Bytes lost because the receive ring was full.
+    /// Whether received bytes are waiting for ``readByte()``. Cheap and
+    /// interrupt-safe: made for an executor's or idle loop's `isStillIdle` check.
+    @inline(__always)
+    public static var hasReceivedBytes: Bool { uartReceiveRing.count != 0 }
+
+    /// Bytes lost because the receive ring was full (zero while the board
+    /// pauses the UART instead; see the file comment).
     public static var droppedReceiveBytes: UInt32 {
         withInterruptsMasked { uartReceiveRing.dropped }
     }
@@ -205,11 +235,16 @@ extension BoardSupport {
         withInterruptsMasked { softwareInterruptHook = hook }
     }
 
-    /// Raises the software interrupt: its handler runs as soon as interrupts
-    /// are unmasked (immediately, from thread code with interrupts enabled).
+    /// Raises the software interrupt. Called from thread code with interrupts
+    /// enabled, its handler has run by the time this returns (the barriers make
+    /// the CPU see the pending line before the next instruction); with
+    /// interrupts masked, it runs as soon as they are unmasked. Pends coalesce:
+    /// two raises before the handler runs make one run.
     @inline(__always)
     public static func pendSoftwareInterrupt() {
         NVIC.pend(softwareIRQ)
+        pollen_dsb()
+        pollen_isb()
     }
 
     /// Ends the run: QEMU exits with `code` (semihosting). Never returns.
@@ -237,5 +272,27 @@ private func nextLowerPowerOfTen(_ power: UInt32) -> UInt32 {
     case 1_000: return 100
     case 100: return 10
     default: return 1
+    }
+}
+
+// MARK: - The core's TextOutput on the console
+
+/// The board's console UART as the core's `TextOutput`, so Pollen's reports
+/// (`describe(to:)`, capacity checks) print on the firmware without allocating:
+///
+///     var console = BoardConsole()
+///     executor.describeCapacity(to: &console)
+public struct BoardConsole: TextOutput {
+    /// A writer to the console UART (stateless: every instance is the same UART).
+    public init() {}
+
+    /// Writes `text` to the UART.
+    public mutating func write(_ text: StaticString) { Board.write(text) }
+
+    /// Writes `number` in decimal, with a leading `-` when negative.
+    public mutating func write(_ number: Int) {
+        if number < 0 { Board.writeByte(0x2D) }
+        // Int is 32 bits on every Cortex-M target, so the magnitude fits.
+        Board.writeDecimal(UInt32(truncatingIfNeeded: number.magnitude))
     }
 }

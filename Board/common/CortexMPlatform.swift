@@ -32,13 +32,13 @@ public func systickTick() {
 /// board's interrupts) rather than directly.
 public struct CortexMPlatform: Platform {
     /// SysTick reload value + 1: processor cycles per millisecond.
-    @usableFromInline let cyclesPerMillisecond: UInt32
+    let cyclesPerMillisecond: UInt32
     /// Microseconds per cycle in 16.16 fixed point (1000 << 16 / cyclesPerMillisecond).
     /// `elapsedCycles * this >> 16` converts without a division (Cortex-M0 has none),
     /// and cannot overflow: elapsedCycles < cyclesPerMillisecond.
-    @usableFromInline let microsecondsPerCycleQ16: UInt32
+    let microsecondsPerCycleQ16: UInt32
     /// The last answer of `now()`, to keep time monotonic whatever the counter does.
-    @usableFromInline var lastNow: Instant = .zero
+    var lastNow: Instant = .zero
 
     /// A platform for a core clocked at `cpuHz`. Does not start SysTick: see
     /// ``BoardSupport/start()``.

@@ -26,6 +26,8 @@
 #define POLLEN_EXIT_HARD_FAULT 4
 /** An exception or IRQ fired that has no handler (Default_Handler). */
 #define POLLEN_EXIT_UNHANDLED_IRQ 5
+/** The main stack ran past __stack_bottom (found by the HardFault handler). */
+#define POLLEN_EXIT_STACK_OVERFLOW 6
 
 /* ---- Interrupt masking (PRIMASK) ---- */
 

@@ -15,7 +15,8 @@
  * or pass by accident after a crash.
  *
  * Symbols from the linker script (linker/<board>.ld): __stack_bottom, __stack_top,
- * __data_start, __data_end, __data_load, __bss_start, __bss_end.
+ * __data_start, __data_end, __data_load, __bss_start, __bss_end, __text_start,
+ * __text_end.
  */
 #include <stdint.h>
 #include "cortexm.h"
@@ -98,13 +99,26 @@ uint32_t pollen_stack_size_bytes(void) {
 
 /*
  * HardFault: every fault on ARMv6-M, and on ARMv7-M every fault whose own
- * handler is disabled (we enable none), lands here. `frame` is the exception
- * frame the CPU pushed on the main stack: r0, r1, r2, r3, r12, lr, pc, xpsr.
+ * handler is disabled (we enable none), lands here.
+ *
+ * The naked entry below reads the stacked pc and lr from the exception frame
+ * the CPU pushed on the main stack (r0, r1, r2, r3, r12, lr, pc, xpsr), but
+ * only if the stack pointer is still inside the stack region: below
+ * __stack_bottom the stack has overflowed and the frame is not in RAM. Then it
+ * moves the stack pointer back to __stack_top (this handler never returns, and
+ * the old stack may be exhausted) and calls the C reporter.
+ *
  * Swift traps (fatalError, precondition, overflow...) are `udf #254` (0xDEFE);
  * they are reported as "trap" so a test can tell a panic from a wild fault.
  */
-__attribute__((used, noreturn)) void pollen_hard_fault_report(const uint32_t *frame) {
-    uint32_t pc = frame[6];
+__attribute__((used, noreturn))
+void pollen_hard_fault_report(uint32_t sp, uint32_t pc, uint32_t lr) {
+    if (sp < (uint32_t)__stack_bottom) {
+        fault_write("\nFATAL: stack overflow at sp=");
+        fault_write_hex(sp);
+        putchar('\n');
+        pollen_exit(POLLEN_EXIT_STACK_OVERFLOW);
+    }
     int is_trap = 0;
     /* Only dereference pc if it points into our code; a corrupt frame must not
        fault again here (a fault inside HardFault is a lockup). */
@@ -114,17 +128,28 @@ __attribute__((used, noreturn)) void pollen_hard_fault_report(const uint32_t *fr
     fault_write(is_trap ? "\nFATAL: trap at pc=" : "\nFATAL: hard fault at pc=");
     fault_write_hex(pc);
     fault_write(" lr=");
-    fault_write_hex(frame[5]);
+    fault_write_hex(lr);
     putchar('\n');
     pollen_exit(is_trap ? POLLEN_EXIT_TRAP : POLLEN_EXIT_HARD_FAULT);
 }
 
-/* Naked: pass the exception frame (on MSP: Pollen never uses PSP) to the reporter. */
+/* Thumb-1 only, so the same code runs on ARMv6-M and ARMv7-M. */
 __attribute__((naked)) void HardFault_Handler(void) {
     __asm volatile(
-        "mrs r0, msp\n"
-        "ldr r1, =pollen_hard_fault_report\n"
-        "bx r1\n");
+        "mrs r0, msp\n"                 /* r0 = sp at the fault (the frame)    */
+        "movs r1, #0\n"                 /* r1 = pc, r2 = lr: 0 if unreadable    */
+        "movs r2, #0\n"
+        "ldr r3, =__stack_bottom\n"
+        "cmp r0, r3\n"
+        "blo 1f\n"                      /* overflowed: do not touch the frame   */
+        "ldr r1, [r0, #24]\n"           /* stacked pc                           */
+        "ldr r2, [r0, #20]\n"           /* stacked lr                           */
+        "1:\n"
+        "ldr r3, =__stack_top\n"
+        "mov sp, r3\n"                  /* a fresh stack for the reporter       */
+        "ldr r3, =pollen_hard_fault_report\n"
+        "bx r3\n"
+        ".ltorg\n");
 }
 
 /* Every vector without a handler of its own: report the exception number. */

@@ -33,6 +33,12 @@ public enum Board: BoardSupport {
         NRF51UART.intenSet.store(NRF51UART.interruptRXDReady)
     }
 
+    /// Re-enables the RXDRDY interrupt; with a byte still waiting (RXDRDY set)
+    /// the handler runs as soon as interrupts are unmasked.
+    public static func resumeReceive() {
+        NRF51UART.intenSet.store(NRF51UART.interruptRXDReady)
+    }
+
     /// Writes TXD and waits for the TXDRDY event (clearing it for the next byte).
     @inline(__always)
     public static func writeByte(_ byte: UInt8) {
@@ -49,6 +55,7 @@ enum NRF51UART {
     static var eventRXDReady: VolatileMappedRegister<UInt32> { mmio(0x4000_2108) }
     static var eventTXDReady: VolatileMappedRegister<UInt32> { mmio(0x4000_211C) }
     static var intenSet: VolatileMappedRegister<UInt32> { mmio(0x4000_2304) }
+    static var intenClear: VolatileMappedRegister<UInt32> { mmio(0x4000_2308) }
     static var enable: VolatileMappedRegister<UInt32> { mmio(0x4000_2500) }
     static var pselTXD: VolatileMappedRegister<UInt32> { mmio(0x4000_250C) }
     static var pselRXD: VolatileMappedRegister<UInt32> { mmio(0x4000_2514) }
@@ -70,12 +77,19 @@ public func boardEarlyInit() { Board.initializeConsole() }
 public func boardWriteByte(_ byte: UInt8) { Board.writeByte(byte) }
 
 /// UART0 interrupt (NVIC line 2). Clear RXDRDY before reading RXD: reading
-/// pops the UART's FIFO and raises RXDRDY again if more bytes wait.
+/// pops the UART's FIFO and raises RXDRDY again if more bytes wait. With the
+/// ring full, leave RXDRDY set and mask it at the UART (it is level-sensitive:
+/// left enabled it would re-enter at once) until `resumeReceive`.
 @_cdecl("IRQ2_Handler")
 public func uart0Interrupt() {
     while NRF51UART.eventRXDReady.load() != 0 {
-        NRF51UART.eventRXDReady.store(0)
         // rx ring: this handler is the only producer.
+        if uartReceiveRing.isFull {
+            NRF51UART.intenClear.store(NRF51UART.interruptRXDReady)
+            uartReceivePaused = true
+            break
+        }
+        NRF51UART.eventRXDReady.store(0)
         uartReceiveRing.push(UInt8(truncatingIfNeeded: NRF51UART.rxd.load()))
     }
     runUARTReceiveHook()

@@ -20,8 +20,21 @@ public enum Board: BoardSupport {
     }
 
     /// Sets RXINTEN in CTRL: a received byte raises NVIC line 0.
+    ///
+    /// This UART raises its RX interrupt only when a byte *arrives* with RXINTEN
+    /// set; a byte already waiting (received since reset) would never be
+    /// announced, and the UART accepts nothing more until it is read. So if one
+    /// is waiting, pend line 0 by hand: the handler drains it.
     public static func enableReceiveInterruptSource() {
         CMSDKUART.ctrl.store(CMSDKUART.ctrl.load() | CMSDKUART.ctrlRXInterruptEnable)
+        if CMSDKUART.state.load() & CMSDKUART.stateRXFull != 0 {
+            NVIC.pend(uartReceiveIRQ)
+        }
+    }
+
+    /// Re-runs the receive handler, which drains the byte left waiting.
+    public static func resumeReceive() {
+        NVIC.pend(uartReceiveIRQ)
     }
 
     /// Waits while the one-byte transmit holding register is full, then writes.
@@ -60,12 +73,17 @@ public func boardWriteByte(_ byte: UInt8) { Board.writeByte(byte) }
 
 /// UART0 receive interrupt (NVIC line 0). The RX interrupt status is sticky in
 /// this UART: clear it first, then drain, so a byte arriving meanwhile raises
-/// it again instead of being missed.
+/// it again instead of being missed. With the ring full, the byte stays in
+/// the UART (no new byte can arrive, so no new interrupt) until `resumeReceive`.
 @_cdecl("IRQ0_Handler")
 public func uart0ReceiveInterrupt() {
     CMSDKUART.intStatus.store(CMSDKUART.intStatusRX)
     while CMSDKUART.state.load() & CMSDKUART.stateRXFull != 0 {
         // rx ring: this handler is the only producer.
+        if uartReceiveRing.isFull {
+            uartReceivePaused = true
+            break
+        }
         uartReceiveRing.push(UInt8(truncatingIfNeeded: CMSDKUART.data.load()))
     }
     runUARTReceiveHook()

@@ -1,5 +1,6 @@
-// hello — the smallest firmware smoke test: the board's console, the clock,
-// the stack paint, and a clean semihosting exit. Runs on every board.
+// hello — the smallest firmware smoke test: the board's console (Board.write*,
+// print, the core's TextOutput), the clock, the software interrupt, the stack
+// paint, and a clean semihosting exit. Runs on every board.
 //
 // Expected output: expected.txt beside this file (the stack depth varies
 // between boards, so that line is checked by pattern, not by value).
@@ -19,6 +20,9 @@ struct Hello {
         Board.writeHex(0xC0FF_EE42)
         Board.writeByte(0x0A)
 
+        // Embedded Swift's print() goes through putchar (startup.c) to the UART.
+        print("print works")
+
         // The clock: after start(), time moves forward.
         var platform = Board.start()
         let t0 = platform.now()
@@ -31,6 +35,14 @@ struct Hello {
         Board.pendSoftwareInterrupt()
         Board.write("software interrupts ")
         Board.writeDecimal(softwareInterruptCount)
+        Board.writeByte(0x0A)
+
+        // The core's TextOutput, on the UART.
+        var console = BoardConsole()
+        console.write("console ")
+        console.write(-42)
+        console.write(" ")
+        console.write(Int.max)
         Board.writeByte(0x0A)
 
         Board.write("stack high water ")
