@@ -19,6 +19,15 @@ let package = Package(
         .target(name: "MallocCounter"),
         // `swift run PollenDemo`: a few tasks against simulated interrupts.
         .executableTarget(name: "PollenDemo", dependencies: ["Pollen", "PollenHost"]),
+        // `swift run -c release PollenBench [--quick]`: host benchmark, Pollen beside Swift Concurrency.
+        // Its CMalloc module map exposes glibc's <malloc.h> (mallinfo2), which Swift's Glibc module lacks.
+        .executableTarget(
+            name: "PollenBench",
+            dependencies: ["Pollen", "PollenHost", "MallocCounter"],
+            exclude: ["CMalloc"],
+            swiftSettings: [.unsafeFlags([
+                "-Xcc", "-fmodule-map-file=\(Context.packageDirectory)/Sources/PollenBench/CMalloc/module.modulemap",
+            ])]),
         .testTarget(name: "PollenTests", dependencies: ["Pollen", "PollenHost", "MallocCounter"]),
     ]
 )

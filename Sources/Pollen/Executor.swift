@@ -75,9 +75,9 @@ import Synchronization
 /// ```swift
 /// var executor = Executor<1>()              // 32 slots
 /// var tickers = TaskPool<Ticker, 1>(name: "ticker")
-/// try executor.attach(&tickers)             // capacity check, before any task runs
-/// try tickers.spawn(Ticker())
-/// executor.run(on: &platform, idle: .sleep)
+/// let ticker = try executor.attach(&tickers)   // capacity check, before any task runs
+/// try ticker.spawn(Ticker())
+/// executor.run(on: &platform, idle: .sleep, tasks: ticker)
 /// ```
 ///
 /// Fixed RAM: `MemoryLayout<Executor<maskWords>>.size` (per 32 slots: 4 bytes of
@@ -120,10 +120,13 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     /// budget, is rejected here, before any task runs, with an error naming the pool
     /// and the numbers.
     ///
+    /// Returns the ``PoolRef`` to pass to ``run(on:idle:tasks:)`` / ``runReady(_:now:)``
+    /// (combine several with ``tasks(_:_:)``) and to spawn with.
+    ///
     /// Invariant PINNED: from now on neither the executor nor `pool` may move.
     public mutating func attach<Task: Future & ~Copyable, let capacity: Int>(
         _ pool: inout TaskPool<Task, capacity>
-    ) throws(CapacityError) {
+    ) throws(CapacityError) -> PoolRef<Task, capacity> {
         guard !pool.link.isAttached else { throw .alreadyAttached(pool: pool.link.name) }
         let limit = Self.slotCapacity
         guard capacity <= limit - core.slotsUsed else {
@@ -135,7 +138,6 @@ public struct Executor<let maskWords: Int>: ~Copyable {
         }
         pin()
         pool.link.base = core.slotsUsed
-        pool.link.pool = UnsafeMutableRawPointer(pool.pinnedAddress)
         pool.link.executor = withUnsafeMutablePointer(to: &core) { $0 }
         let link = withUnsafeMutablePointer(to: &pool.link) { $0 }
         // Append, so pools are searched (and their slots numbered) in attach order.
@@ -147,6 +149,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
         }
         core.slotsUsed += capacity
         core.poolBytes += pool.link.bytes
+        return PoolRef(pool: pool.pinnedAddress, base: pool.link.base)
     }
 
     /// Attaches the storage for armed deadlines. Without one, every deadline is an
@@ -209,7 +212,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     /// order, each once. Tasks woken meanwhile wait for the next pass. Returns the
     /// number of tasks polled. `now` becomes the clock of every poll's context.
     @discardableResult
-    public mutating func runReady(now: Instant) -> Int {
+    public mutating func runReady<Tasks: TaskSet>(_ tasks: Tasks, now: Instant) -> Int {
         pin()
         core.now = now
         var polled = 0
@@ -218,7 +221,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
             while bits != 0 {
                 let bit = bits.trailingZeroBitCount
                 bits &= bits &- 1
-                polled &+= pollSlot(bit)
+                polled &+= pollSlot(bit, tasks)
             }
         } else {
             var summary = groups[0].summary.exchange(0, ordering: .acquiring)
@@ -229,7 +232,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
                 while bits != 0 {
                     let bit = bits.trailingZeroBitCount
                     bits &= bits &- 1
-                    polled &+= pollSlot(group &<< 5 | bit)
+                    polled &+= pollSlot(group &<< 5 | bit, tasks)
                 }
             }
         }
@@ -238,7 +241,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
 
     /// Runs one pass at the current ``now``.
     @discardableResult
-    public mutating func runReady() -> Int { runReady(now: core.now) }
+    public mutating func runReady<Tasks: TaskSet>(_ tasks: Tasks) -> Int { runReady(tasks, now: core.now) }
 
     /// Wakes every task whose deadline is at or before `now`. Returns how many were woken.
     @discardableResult
@@ -271,18 +274,26 @@ public struct Executor<let maskWords: Int>: ~Copyable {
         return woken
     }
 
-    /// Runs tasks until the platform's idle step says `.stop` (never, on firmware).
+    /// Runs the tasks of `tasks` (every attached pool) until the platform's idle
+    /// step says `.stop` (never, on firmware).
     ///
     /// Each round: read the clock, wake the tasks whose deadline passed, run one pass
     /// if anything is ready; otherwise call `platform.idle` with the next deadline
     /// and the chosen strategy.
-    public mutating func run<P: Platform & ~Copyable>(on platform: inout P, idle strategy: IdleStrategy) {
+    ///
+    /// `tasks` must cover every attached pool (a pool left out would never run):
+    /// this is checked on entry and stops the program with a message otherwise.
+    public mutating func run<P: Platform & ~Copyable, Tasks: TaskSet>(
+        on platform: inout P, idle strategy: IdleStrategy, tasks: Tasks
+    ) {
         pin()
+        precondition(tasks.slotCount == core.slotsUsed,
+                     "Executor.run: `tasks` must list every attached pool (their slot counts differ)")
         while true {
             let now = platform.now()
             fireTimers(now: now)
             if hasReadyTasks {
-                runReady(now: now)
+                runReady(tasks, now: now)
                 continue
             }
             let outcome = platform.idle(until: nextDeadline, strategy: strategy,
@@ -291,13 +302,11 @@ public struct Executor<let maskWords: Int>: ~Copyable {
         }
     }
 
-    /// Polls one slot: finds its pool, polls the task in place, and records or drops
-    /// its deadline. Returns 1 if a task was polled, else 0.
-    mutating func pollSlot(_ slot: Int) -> Int {
-        guard let link = findPool(slot) else { return 0 }
+    /// Polls one slot through `tasks`, then records or drops its deadline. Returns 1
+    /// if a task was polled, else 0.
+    mutating func pollSlot<Tasks: TaskSet>(_ slot: Int, _ tasks: Tasks) -> Int {
         var context = Context(waker: core.waker(forSlot: slot), now: core.now)
-        // Safety: PINNED; `link.pointee.pool` was set by attach.
-        let result = link.pointee.pollSlot(link.pointee.pool!, slot &- link.pointee.base, &context)
+        let result = tasks.poll(slot: slot, context: &context)
         switch result {
         case .notRunning:
             return 0
@@ -316,22 +325,5 @@ public struct Executor<let maskWords: Int>: ~Copyable {
             }
             return 1
         }
-    }
-
-    /// The attached pool that owns `slot`, checking the last one used first.
-    func findPool(_ slot: Int) -> UnsafeMutablePointer<PoolLink>? {
-        if let last = core.lastPool, slot >= last.pointee.base, slot < last.pointee.base &+ last.pointee.capacity {
-            return last
-        }
-        var link = core.pools
-        while let l = link {
-            if slot >= l.pointee.base && slot < l.pointee.base &+ l.pointee.capacity {
-                // `lastPool` is a cache only; writing it needs `mutating`, so it is
-                // refreshed by `pollSlot` callers through `rememberPool`.
-                return l
-            }
-            link = l.pointee.next
-        }
-        return nil
     }
 }

@@ -8,10 +8,8 @@ public struct ExecutorCore {
     var groups: UnsafeMutablePointer<WakeGroup>?
     /// `32 × groupCount` slots.
     public let groupCount: Int
-    /// First attached pool (an intrusive list through ``PoolLink/next``).
+    /// First attached pool (an intrusive list through ``PoolLink/next``, for reports).
     var pools: UnsafeMutablePointer<PoolLink>?
-    /// The pool that held the last polled slot (checked first on the next poll).
-    var lastPool: UnsafeMutablePointer<PoolLink>?
     /// Slots handed to attached pools so far.
     public internal(set) var slotsUsed: Int = 0
     /// Bytes of RAM of the attached pools.
@@ -32,7 +30,6 @@ public struct ExecutorCore {
         self.ramBudget = ramBudget
         groups = nil
         pools = nil
-        lastPool = nil
     }
 
     /// A waker for the current task of `slot`.

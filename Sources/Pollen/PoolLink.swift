@@ -1,9 +1,10 @@
-/// The executor's type-erased view of one attached ``TaskPool``: a node of an
-/// intrusive list that lives inside the pool itself, so attaching a pool costs the
-/// executor no memory.
+/// What an executor knows of one attached ``TaskPool``, kept inside the pool: its
+/// name and size for the capacity report, its slot range, and the executor it
+/// belongs to. The pools form an intrusive list (for reports only; polling goes
+/// through a ``TaskSet``), so attaching a pool costs the executor no memory.
 ///
-/// Invariant PINNED applies: `pool`, `next` and `executor` point into pools that stay at one
-/// address from `attach` on.
+/// Invariant PINNED applies: `next` and `executor` point into values that stay at
+/// one address from `attach` on.
 public struct PoolLink {
     /// The pool's name, used in error messages and reports.
     public let name: StaticString
@@ -13,20 +14,14 @@ public struct PoolLink {
     public let bytes: Int
     /// Executor-wide index of the pool's first slot; -1 while not attached.
     public internal(set) var base: Int
-    /// The pool itself (typed again by `pollSlot`).
-    var pool: UnsafeMutableRawPointer?
-    let pollSlot: (UnsafeMutableRawPointer, Int, inout Context) -> TaskSlotPoll
     var next: UnsafeMutablePointer<PoolLink>?
     var executor: UnsafeMutablePointer<ExecutorCore>?
 
-    init(name: StaticString, capacity: Int, bytes: Int,
-         pollSlot: @escaping (UnsafeMutableRawPointer, Int, inout Context) -> TaskSlotPoll) {
+    init(name: StaticString, capacity: Int, bytes: Int) {
         self.name = name
         self.capacity = capacity
         self.bytes = bytes
         self.base = -1
-        self.pool = nil
-        self.pollSlot = pollSlot
         self.next = nil
         self.executor = nil
     }

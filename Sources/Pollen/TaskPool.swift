@@ -2,8 +2,8 @@
 ///
 /// ```swift
 /// var blinkers = TaskPool<Blink, 2>(name: "blink")
-/// try executor.attach(&blinkers)          // once, at start-up
-/// try blinkers.spawn(Blink(period: .milliseconds(500)))
+/// let blink = try executor.attach(&blinkers)   // once, at start-up
+/// try blink.spawn(Blink(period: .milliseconds(500)))
 /// ```
 ///
 /// The pool's RAM is `MemoryLayout<TaskPool<Task, capacity>>.size`, known at compile
@@ -30,10 +30,7 @@ public struct TaskPool<Task: Future & ~Copyable, let capacity: Int>: ~Copyable {
     public init(name: StaticString = "TaskPool") {
         slots = InlineArray { _ in TaskSlot() }
         link = PoolLink(name: name, capacity: capacity,
-                        bytes: MemoryLayout<TaskPool<Task, capacity>>.size,
-                        pollSlot: { pool, index, context in
-                            TaskPool<Task, capacity>.pollSlot(pool, index, &context)
-                        })
+                        bytes: MemoryLayout<TaskPool<Task, capacity>>.size)
     }
 
     /// The name given at creation.
@@ -104,14 +101,12 @@ public struct TaskPool<Task: Future & ~Copyable, let capacity: Int>: ~Copyable {
         if wasRunning { link.executor!.pointee.endTask(slot: link.base + index) }
     }
 
-    /// The executor's entry point for one slot (stored, type-erased, in the link).
-    static func pollSlot(_ raw: UnsafeMutableRawPointer, _ index: Int, _ context: inout Context) -> TaskSlotPoll {
-        // Safety: PINNED; `raw` is this pool's address, recorded by attach.
-        let pool = raw.assumingMemoryBound(to: TaskPool<Task, capacity>.self)
-        let result = pool.pointee.slots[index].poll(&context)
+    /// Polls the task in slot `index` (the executor's entry point, via ``PoolRef``).
+    mutating func pollSlot(_ index: Int, _ context: inout Context) -> TaskSlotPoll {
+        let result = slots[index].poll(&context)
         if case .completed = result {
-            pool.pointee.link.executor!.pointee.endTask(slot: pool.pointee.link.base + index)
-            if pool.pointee.slots[index].state == .finished { pool.pointee.joinWaiters.wakeAll() }
+            link.executor!.pointee.endTask(slot: link.base + index)
+            if slots[index].state == .finished { joinWaiters.wakeAll() }
         }
         return result
     }

@@ -103,14 +103,16 @@ platform.interrupts.setHandler(line: uartLine, priority: 1) {
 }
 
 do {
-    try executor.pointee.attach(&tickers.pointee)
-    try executor.pointee.attach(&echoes.pointee)
+    let ticker = try executor.pointee.attach(&tickers.pointee)
+    let echo = try executor.pointee.attach(&echoes.pointee)
     executor.pointee.attach(timers: &timers.pointee)
     var report = StringOutput()
     executor.pointee.describeCapacity(to: &report)
     print("Pollen host demo: capacity check passed\n" + report.text, terminator: "")
-    try tickers.pointee.spawn(TickerTask())
-    try echoes.pointee.spawn(EchoTask(channel: uart.address))
+    try ticker.spawn(TickerTask())
+    try echo.spawn(EchoTask(channel: uart.address))
+    platform.stopTime = Instant(ticks: 5_600_000)
+    executor.pointee.run(on: &platform, idle: .sleep, tasks: tasks(ticker, echo))
 } catch let error as CapacityError {
     print("Pollen: \(error)")
     exit(1)
@@ -121,6 +123,4 @@ do {
     fatalError("unreachable: attach and spawn throw only CapacityError and SpawnError")
 }
 
-platform.stopTime = Instant(ticks: 5_600_000)
-executor.pointee.run(on: &platform, idle: .sleep)
 print("[\(stamp(platform.clock.now))] done: \(platform.sleeps) sleeps, \(platform.interrupts.servicedCount(uartLine)) UART interrupts")

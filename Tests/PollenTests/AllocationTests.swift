@@ -38,7 +38,7 @@ struct AllocationTests {
         let counter = makeCounter()
         func cycle() {
             for _ in 0..<8 { try! rig.pool.pointee.spawn(Countdown(counter: counter, remaining: 3)) }
-            while rig.executor.pointee.runReady() > 0 {}
+            while rig.pass() > 0 {}
         }
         cycle()   // warm-up: first use of generic metadata and the like
         pollen_malloc_count_begin()
@@ -53,7 +53,7 @@ struct AllocationTests {
         let executor = Pinned(Executor<1>())
         let pool = Pinned(TaskPool<Sleeper, 4>(name: "sleepers"))
         let timers = Pinned(TimerQueue<4>())
-        try! executor.pointee.attach(&pool.pointee)
+        let sleepers = try! executor.pointee.attach(&pool.pointee)
         executor.pointee.attach(timers: &timers.pointee)
         let counter = makeCounter()
         var platform = SimulatedPlatform()
@@ -62,7 +62,7 @@ struct AllocationTests {
         func round() {
             for _ in 0..<4 { try! pool.pointee.spawn(Sleeper(counter: counter, naps: 5)) }
             platform.interrupts.raise(1)
-            executor.pointee.run(on: &platform, idle: .sleep)
+            executor.pointee.run(on: &platform, idle: .sleep, tasks: sleepers)
         }
         round()
         pollen_malloc_count_begin()
@@ -83,7 +83,7 @@ struct AllocationTests {
             var b = try! rig.pool.pointee.spawnJoinable(Countdown(counter: counter, remaining: 50))
             let r = try! rig.pool.pointee.reserve()
             r.fill(Countdown(counter: counter, remaining: 1))
-            while rig.executor.pointee.runReady() > 0 {
+            while rig.pass() > 0 {
                 var context = Context(waker: rig.executor.pointee.waker(forSlot: 31), now: .zero)
                 if case .ready = a.poll(&context) { _ = b.cancel() }
             }

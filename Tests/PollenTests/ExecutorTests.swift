@@ -10,7 +10,7 @@ struct ExecutorTests {
         #expect(rig.pass() == 0)
         #expect(!rig.ready)
         var platform = SimulatedPlatform()
-        rig.executor.pointee.run(on: &platform, idle: .sleep)   // returns: nothing can happen
+        rig.run(on: &platform)   // returns: nothing can happen
         #expect(platform.idleSteps == 1)
     }
 
@@ -136,14 +136,14 @@ struct ExecutorTests {
         let trace = Trace()
         let executor = Pinned(Executor<2>())
         let pool = Pinned(TaskPool<Parked, 64>(name: "wide"))
-        try! executor.pointee.attach(&pool.pointee)
+        let wide = try! executor.pointee.attach(&pool.pointee)
         let boxes = (0..<64).map { _ in makeWakerBox() }
         for i in 0..<64 { try! pool.pointee.spawn(Parked(name: "t\(i)", trace: trace, wakerBox: boxes[i])) }
-        var polled = executor.pointee.runReady()
+        var polled = executor.pointee.runReady(wide)
         #expect(polled == 64)
         trace.entries.removeAll()
         boxes[33].pointee!.wake()
-        polled = executor.pointee.runReady()
+        polled = executor.pointee.runReady(wide)
         #expect(polled == 1)
         #expect(trace.entries == ["poll t33"])
     }
@@ -153,18 +153,18 @@ struct ExecutorTests {
         let trace = Trace()
         let executor = Pinned(Executor<8>())
         let pool = Pinned(TaskPool<Parked, 256>(name: "many"))
-        try! executor.pointee.attach(&pool.pointee)
+        let many = try! executor.pointee.attach(&pool.pointee)
         let boxes = (0..<256).map { _ in makeWakerBox() }
         for i in 0..<256 { try! pool.pointee.spawn(Parked(name: "\(i)", trace: trace, wakerBox: boxes[i])) }
-        var polled = executor.pointee.runReady()
+        var polled = executor.pointee.runReady(many)
         #expect(polled == 256)
         #expect(trace.entries == (0..<256).map { "poll \($0)" })
         trace.entries.removeAll()
         for i in [255, 0, 128, 31, 32, 200] { boxes[i].pointee!.wake() }
-        polled = executor.pointee.runReady()
+        polled = executor.pointee.runReady(many)
         #expect(polled == 6)
         #expect(trace.entries == ["poll 0", "poll 31", "poll 32", "poll 128", "poll 200", "poll 255"])
-        polled = executor.pointee.runReady()
+        polled = executor.pointee.runReady(many)
         #expect(polled == 0)
     }
 
@@ -174,8 +174,8 @@ struct ExecutorTests {
         let executor = Pinned(Executor<1>())
         let parents = Pinned(TaskPool<Scripted, 4>(name: "parents"))
         let parked = Pinned(TaskPool<Parked, 2>(name: "parked"))
-        try! executor.pointee.attach(&parents.pointee)
-        try! executor.pointee.attach(&parked.pointee)
+        let parentTasks = try! executor.pointee.attach(&parents.pointee)
+        let parkedTasks = try! executor.pointee.attach(&parked.pointee)
         let box = makeWakerBox()
         let parentsPool = parents.address
         try! parents.pointee.spawn(Scripted("parent", trace) { _, _ in
@@ -183,8 +183,8 @@ struct ExecutorTests {
             try! parked.pointee.spawn(Parked(name: "other", trace: trace, wakerBox: box))
             return .ready(1)
         })
-        executor.pointee.runReady()
-        executor.pointee.runReady()
+        executor.pointee.runReady(tasks(parentTasks, parkedTasks))
+        executor.pointee.runReady(tasks(parentTasks, parkedTasks))
         #expect(trace.entries == ["poll parent", "poll child", "poll other"])
         #expect(box.pointee!.slot == 4)   // "parked" slots follow the 4 "parents" slots
     }

@@ -40,11 +40,11 @@ struct JoinHandleTests {
         let executor = Pinned(Executor<1>())
         let workers = Pinned(TaskPool<DropProbe, 4>(name: "workers"))
         let joiners = Pinned(TaskPool<Joiner, 1>(name: "joiners"))
-        try! executor.pointee.attach(&workers.pointee)
-        try! executor.pointee.attach(&joiners.pointee)
+        let workerTasks = try! executor.pointee.attach(&workers.pointee)
+        let joinerTasks = try! executor.pointee.attach(&joiners.pointee)
         let handle = try! workers.pointee.spawnJoinable(DropProbe(name: "w", trace: trace, wakeAfter: 3))
         try! joiners.pointee.spawn(Joiner(handle: handle, trace: trace))
-        while executor.pointee.runReady() > 0 {}
+        while executor.pointee.runReady(tasks(workerTasks, joinerTasks)) > 0 {}
         #expect(trace.entries == [
             "poll w", "poll joiner",   // pass 1: the worker wakes itself; the joiner registers
             "poll w",                  // pass 2: only the worker (the joiner sleeps)

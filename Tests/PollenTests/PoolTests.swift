@@ -87,9 +87,9 @@ struct CapacityTests {
         let executor = Pinned(Executor<1>())
         let small = Pinned(TaskPool<Parked, 20>(name: "sensors"))
         let big = Pinned(TaskPool<Parked, 13>(name: "radio"))
-        try! executor.pointee.attach(&small.pointee)
+        _ = try! executor.pointee.attach(&small.pointee)
         do {
-            try executor.pointee.attach(&big.pointee)
+            _ = try executor.pointee.attach(&big.pointee)
             Issue.record("over-capacity pool accepted")
         } catch {
             guard case .slotsExceeded(_, 13, 20, 32) = error else { Issue.record("wrong error \(error)"); return }
@@ -107,9 +107,9 @@ struct CapacityTests {
         let executor = Pinned(Executor<1>(ramBudget: poolBytes + 10))
         let a = Pinned(TaskPool<Countdown, 8>(name: "first"))
         let b = Pinned(TaskPool<Countdown, 8>(name: "second"))
-        try! executor.pointee.attach(&a.pointee)
+        _ = try! executor.pointee.attach(&a.pointee)
         do {
-            try executor.pointee.attach(&b.pointee)
+            _ = try executor.pointee.attach(&b.pointee)
             Issue.record("over-budget pool accepted")
         } catch {
             guard case .ramBudgetExceeded(_, let bytes, let used, let budget) = error else { Issue.record("wrong error"); return }
@@ -122,8 +122,8 @@ struct CapacityTests {
     func doubleAttach() {
         let executor = Pinned(Executor<1>())
         let pool = Pinned(TaskPool<Countdown, 2>(name: "twice"))
-        try! executor.pointee.attach(&pool.pointee)
-        #expect(throws: CapacityError.self) { try executor.pointee.attach(&pool.pointee) }
+        _ = try! executor.pointee.attach(&pool.pointee)
+        #expect(throws: CapacityError.self) { _ = try executor.pointee.attach(&pool.pointee) }
         let used = executor.pointee.slotsUsed
         #expect(used == 2)
     }
@@ -133,8 +133,8 @@ struct CapacityTests {
         let executor = Pinned(Executor<1>(ramBudget: 4096))
         let a = Pinned(TaskPool<Countdown, 3>(name: "alpha"))
         let b = Pinned(TaskPool<Countdown, 5>(name: "beta"))
-        try! executor.pointee.attach(&a.pointee)
-        try! executor.pointee.attach(&b.pointee)
+        _ = try! executor.pointee.attach(&a.pointee)
+        _ = try! executor.pointee.attach(&b.pointee)
         var out = StringOutput()
         executor.pointee.describeCapacity(to: &out)
         let sa = MemoryLayout<TaskPool<Countdown, 3>>.size, sb = MemoryLayout<TaskPool<Countdown, 5>>.size

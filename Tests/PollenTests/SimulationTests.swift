@@ -61,7 +61,7 @@ struct SimulationTests {
         }
         platform.clock.setAlarm(at: Instant(ticks: 5_000), line: 4, on: platform.interrupts)
         rig.spawn(AwaitInterrupt(name: "rx", trace: trace, box: box, flag: flag))
-        rig.executor.pointee.run(on: &platform, idle: .sleep)
+        rig.run(on: &platform)
         #expect(trace.entries == ["poll rx at 0", "irq4 at 5000", "poll rx at 5000"])
         #expect(rig.occupied == 0)
         #expect(platform.sleeps == 1)   // one jump, straight to the alarm
@@ -80,7 +80,7 @@ struct SimulationTests {
             if n == 1 { nvic.raise(0); nvic.servicePending() }   // "preempts" the poll
             return n == 2 ? .ready(0) : .pending
         })
-        rig.executor.pointee.run(on: &platform, idle: .sleep)
+        rig.run(on: &platform)
         #expect(trace.entries == ["poll t", "irq", "poll t"])
         #expect(platform.idleSteps == 1)   // the final "nothing left" step only
     }
@@ -98,7 +98,7 @@ struct SimulationTests {
                 return .pending
             })
             var platform = SimulatedPlatform()
-            rig.executor.pointee.run(on: &platform, idle: strategy)
+            rig.run(on: &platform, idle: strategy)
             #expect(times.entries == ["poll t", "poll t", "fired at 3000"])
             if case .sleep = strategy {
                 #expect(platform.sleeps == 1 && platform.spins == 0)
@@ -121,7 +121,7 @@ struct SimulationTests {
         })
         var platform = SimulatedPlatform()
         platform.stopTime = Instant(ticks: 10_500_000)
-        rig.executor.pointee.run(on: &platform, idle: .sleep)
+        rig.run(on: &platform)
         #expect(count.pointee == 10)
         #expect(platform.clock.now == Instant(ticks: 10_500_000))
     }
@@ -152,7 +152,7 @@ struct ThreadedTests {
         let hands = 1_000_000
         let executor = Pinned(Executor<1>())
         let pool = Pinned(TaskPool<Acknowledger, 1>(name: "ack"))
-        try executor.pointee.attach(&pool.pointee)
+        let acks = try executor.pointee.attach(&pool.pointee)
         let sequence = Pinned(Atomic<Int>(0)), acknowledged = Pinned(Atomic<Int>(0))
         let published = Pinned(Atomic<Int>(0))
         let waker = Pinned<Waker?>(nil)
@@ -160,7 +160,7 @@ struct ThreadedTests {
                                             wakerBox: published.address, waker: waker.address))
         let platform = ThreadedPlatform()
         var platformRef = platform
-        let executorThread = Thread { executor.pointee.run(on: &platformRef, idle: .sleep) }
+        let executorThread = Thread { executor.pointee.run(on: &platformRef, idle: .sleep, tasks: acks) }
         executorThread.start()
         while published.pointee.load(ordering: .acquiring) == 0 { sched_yield() }
         let w = waker.pointee!

@@ -84,9 +84,9 @@ enum SuiteConfiguration {
         let parked = Pinned(TaskPool<Parked, 32>(name: "parked"))
         let countdown = Pinned(TaskPool<Countdown, 192>(name: "countdown"))
         do throws(CapacityError) {
-            try executor.pointee.attach(&scripted.pointee)
-            try executor.pointee.attach(&parked.pointee)
-            try executor.pointee.attach(&countdown.pointee)
+            _ = try executor.pointee.attach(&scripted.pointee)
+            _ = try executor.pointee.attach(&parked.pointee)
+            _ = try executor.pointee.attach(&countdown.pointee)
             return nil
         } catch {
             return error.description
@@ -102,10 +102,12 @@ enum SuiteConfiguration {
 struct Rig<T: Future & ~Copyable, let capacity: Int> {
     let executor = Pinned(Executor<1>())
     let pool = Pinned(TaskPool<T, capacity>(name: "pool"))
+    /// The attached pool, as the executor polls it.
+    let tasks: PoolRef<T, capacity>
 
     init() {
         SuiteConfiguration.check()
-        try! executor.pointee.attach(&pool.pointee)
+        tasks = try! executor.pointee.attach(&pool.pointee)
     }
 
     @discardableResult
@@ -118,7 +120,12 @@ struct Rig<T: Future & ~Copyable, let capacity: Int> {
 
     /// One executor pass; returns the number of tasks polled.
     @discardableResult
-    func pass() -> Int { executor.pointee.runReady() }
+    func pass() -> Int { executor.pointee.runReady(tasks) }
+
+    /// Runs the executor's loop on `platform` until it stops.
+    func run<P: Platform>(on platform: inout P, idle: IdleStrategy = .sleep) {
+        executor.pointee.run(on: &platform, idle: idle, tasks: tasks)
+    }
 
     /// Passes until one polls nothing; returns the total polls.
     @discardableResult

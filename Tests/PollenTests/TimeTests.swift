@@ -27,7 +27,7 @@ struct TimedRig<T: Future & ~Copyable, let capacity: Int> {
 
     mutating func run(until stop: Instant? = nil) {
         platform.stopTime = stop
-        rig.executor.pointee.run(on: &platform, idle: .sleep)
+        rig.run(on: &platform)
     }
 }
 
@@ -134,7 +134,7 @@ struct TimeTests {
             }
             return ticks.pointee >= 10_000 ? .ready(0) : .pending
         })
-        rig.executor.pointee.run(on: &platform, idle: .sleep)
+        rig.run(on: &platform)
         #expect(ticks.pointee == 10_000)
         #expect(offGrid.pointee == 0)
         #expect(ticker.next == Instant(ticks: 10_001 * 1_000))
@@ -189,7 +189,7 @@ struct TimeTests {
         rig.spawn(Nap(name: "b", trace: trace, timer: .after(.milliseconds(1))))
         var platform = SimulatedPlatform()
         platform.busyPollQuantum = .microseconds(100)
-        rig.executor.pointee.run(on: &platform, idle: .sleep)
+        rig.run(on: &platform)
         #expect(trace.entries == ["b at 1000", "a at 2000"])   // both fired, on time, in order
         let overflows = rig.executor.pointee.timerOverflows
         #expect(overflows > 0)

@@ -1,0 +1,43 @@
+// blinky: the smallest Pollen app. One task, woken by a drift-free 500 ms
+// ticker, toggles the "LED" (printed on the UART: QEMU's boards have no LED we
+// can watch). Build: ./Board/build blinky [--board microbit]
+import _Volatile
+
+/// Toggles the LED on every tick.
+struct Blink: Future {
+    var ticker = Ticker(period: .milliseconds(500))
+    var lit = false
+
+    mutating func poll(_ context: inout Context) -> Poll<Void> {
+        while case .ready = ticker.poll(&context) {
+            lit.toggle()
+            Board.write(lit ? "led on\n" : "led off\n")
+        }
+        return .pending
+    }
+}
+
+public let pollenTaskSize_Blink = MemoryLayout<Blink>.size
+
+nonisolated(unsafe) var executor = Executor<1>()
+nonisolated(unsafe) var blinkers = TaskPool<Blink, 1>(name: "blink")
+nonisolated(unsafe) var timers = TimerQueue<1>()
+
+@main
+struct Blinky {
+    static func main() {
+        var platform = Board.start()
+        let blink: PoolRef<Blink, 1>
+        do throws(CapacityError) {
+            blink = try executor.attach(&blinkers)
+        } catch {
+            var console = BoardConsole()
+            error.describe(to: &console)
+            Board.exit(1)
+        }
+        executor.attach(timers: &timers)
+        _ = try? blink.spawn(Blink())
+        executor.run(on: &platform, idle: .sleep, tasks: blink)
+        Board.exit(0)
+    }
+}

@@ -1,0 +1,139 @@
+/// An event tasks wait for: ``notifyOne()`` releases one waiter, ``notifyAll()``
+/// releases every task waiting at that moment.
+///
+/// ```swift
+/// var dataReady = Notify<4>()                 // a global on firmware (PINNED)
+/// // producer task:   dataReady.notifyOne()
+/// // consumer task:   var wait = dataReady.wait()   … poll it until .ready
+/// ```
+///
+/// Permit: a ``notifyOne()`` while no task waits is not lost: one permit is
+/// stored, and the next ``wait()`` completes at its first poll, consuming it
+/// (like tokio's `Notify`). Permits do not add up: several `notifyOne()` calls
+/// with nobody waiting store one. ``notifyAll()`` releases only the tasks
+/// already waiting and stores nothing.
+///
+/// Order: `notifyOne()` releases the waiter that registered first (FIFO), skipping
+/// tasks that have ended.
+///
+/// Capacity: `waiters` tasks can wait at once while sleeping (see
+/// ``WaiterList``). A waiter that finds the list full wakes itself and is
+/// polled on every executor pass instead (busy, never hung): it still sees
+/// `notifyAll()` and stored permits, but `notifyOne()` prefers listed waiters.
+///
+/// Cancel safety: dropping a pending wait removes its entry. If the wait had
+/// already been released by `notifyOne()` but was dropped before it completed,
+/// the notification is passed on to the next waiter (or stored as the permit),
+/// so no notification is lost to a cancelled waiter. A task should have at most
+/// one pending wait on a given `Notify` (entries are per task).
+///
+/// Invariant PINNED: once ``wait()`` has been called, the `Notify` must stay at
+/// one address (a global on firmware, ``Pinned`` storage on the host) while any
+/// wait future exists: the futures point at it. Not interrupt-safe: use from
+/// task context.
+public struct Notify<let waiters: Int>: ~Copyable {
+    var list = WaiterList<waiters>()
+    var permit = false
+    /// Advanced by every `notifyAll`; a waiter that sees it move was released.
+    var epoch: UInt32 = 0
+
+    /// An event with no permit and no waiter.
+    public init() {}
+
+    /// Whether a permit is stored (a `notifyOne()` nobody has consumed yet).
+    public var hasPermit: Bool { permit }
+
+    /// Number of tasks registered as waiting.
+    public var waiterCount: Int { list.count }
+
+    /// Releases the oldest waiting task; with none waiting, stores the permit.
+    public mutating func notifyOne() {
+        if !list.wakeOne() { permit = true }
+    }
+
+    /// Releases every task waiting now (including ones polling because the
+    /// list was full). Stores no permit.
+    public mutating func notifyAll() {
+        epoch &+= 1
+        list.wakeAll()
+    }
+
+    /// A future that completes when this event is notified (or at once, taking
+    /// the stored permit). Invariant PINNED: see the type's documentation.
+    public mutating func wait() -> NotifyWait<waiters> {
+        NotifyWait(notify: withUnsafeMutablePointer(to: &self) { $0 })
+    }
+}
+
+/// Waits for a ``Notify``. Completes with `Void` when released by `notifyOne()`
+/// or `notifyAll()`, or at its first poll if a permit is stored.
+///
+/// ```swift
+/// var wait = event.wait()
+/// if case .ready = wait.poll(&context) { … }
+/// ```
+///
+/// Cancel safety: see ``Notify`` (a dropped wait removes itself; a released but
+/// dropped wait passes its notification on).
+public struct NotifyWait<let waiters: Int>: ~Copyable, Future {
+    let notify: UnsafeMutablePointer<Notify<waiters>>
+    var state = WaitRegistration.initial
+    /// The `notifyAll` epoch when the wait started.
+    var epoch: UInt32 = 0
+
+    init(notify: UnsafeMutablePointer<Notify<waiters>>) {
+        self.notify = notify
+    }
+
+    /// Completes once released; see ``Notify``.
+    public mutating func poll(_ context: inout Context) -> Poll<Void> {
+        // Safety: PINNED, the Notify outlives this future.
+        switch state {
+        case .initial:
+            if notify.pointee.permit {
+                notify.pointee.permit = false
+                state = .done
+                return .ready(())
+            }
+            epoch = notify.pointee.epoch
+        case .listed(let waker):
+            if notify.pointee.epoch != epoch || !notify.pointee.list.contains(waker) {
+                // Released by notifyAll (the list was cleared) or by notifyOne
+                // (which removed exactly our entry).
+                notify.pointee.list.remove(waker)
+                state = .done
+                return .ready(())
+            }
+            return .pending   // spurious poll: still registered
+        case .polling:
+            if notify.pointee.epoch != epoch {
+                state = .done
+                return .ready(())
+            }
+            if notify.pointee.permit {
+                notify.pointee.permit = false
+                state = .done
+                return .ready(())
+            }
+        case .done:
+            preconditionFailure("NotifyWait polled after it completed")
+        }
+        if notify.pointee.list.register(context.waker) {
+            state = .listed(context.waker)
+        } else {
+            state = .polling
+            context.waker.wake()
+        }
+        return .pending
+    }
+
+    deinit {
+        guard case .listed(let waker) = state, notify.pointee.epoch == epoch else { return }
+        if notify.pointee.list.contains(waker) {
+            notify.pointee.list.remove(waker)
+        } else {
+            // Released by notifyOne, but dropped before completing: pass it on.
+            notify.pointee.notifyOne()
+        }
+    }
+}

@@ -1,0 +1,112 @@
+/// The tasks an executor runs: one attached pool (a ``PoolRef``) or several,
+/// combined with ``tasks(_:_:)`` and its longer overloads.
+///
+/// ```swift
+/// let blink = try executor.attach(&blinkers)     // PoolRef<Blink, 1>
+/// let echo = try executor.attach(&echoes)        // PoolRef<Echo, 1>
+/// executor.run(on: &platform, idle: .sleep, tasks: tasks(blink, echo))
+/// ```
+///
+/// Why a generic set rather than a list inside the executor: Embedded Swift has no
+/// existentials and cannot store generic functions, so the executor cannot keep a
+/// table of "poll this pool" entries. Instead the set's *type* spells out the pools,
+/// and polling slot `i` compiles into a few range comparisons followed by a direct,
+/// inlinable call into the right pool: no function pointers, no RAM, no lookup.
+/// Dispatch costs one comparison per pool listed before the slot's own.
+public protocol TaskSet {
+    /// Number of slots in the set's pools.
+    var slotCount: Int { get }
+    /// Whether executor-wide `slot` belongs to one of the set's pools.
+    func contains(_ slot: Int) -> Bool
+    /// Polls the task in executor-wide `slot` (`.notRunning` when the slot is not
+    /// the set's or holds no running task).
+    func poll(slot: Int, context: inout Context) -> TaskSlotPoll
+}
+
+/// An attached ``TaskPool``: what `Executor.attach(_:)` returns, what
+/// ``Executor/run(on:idle:tasks:)`` polls, and a handle to spawn into the pool from
+/// anywhere (including from other tasks).
+///
+/// A plain pointer and an index (invariant PINNED): copy it freely.
+public struct PoolRef<Task: Future & ~Copyable, let capacity: Int>: TaskSet, @unchecked Sendable {
+    /// The pool (at a fixed address from `attach` on).
+    public let pool: UnsafeMutablePointer<TaskPool<Task, capacity>>
+    /// Executor-wide index of the pool's first slot.
+    public let base: Int
+
+    init(pool: UnsafeMutablePointer<TaskPool<Task, capacity>>, base: Int) {
+        self.pool = pool
+        self.base = base
+    }
+
+    public var slotCount: Int { capacity }
+
+    public func contains(_ slot: Int) -> Bool { slot >= base && slot < base &+ capacity }
+
+    public func poll(slot: Int, context: inout Context) -> TaskSlotPoll {
+        guard contains(slot) else { return .notRunning }
+        return pool.pointee.pollSlot(slot &- base, &context)
+    }
+
+    /// Same as `TaskPool.spawn(_:)`.
+    @discardableResult
+    public func spawn(_ task: consuming Task) throws(SpawnError) -> TaskID {
+        try pool.pointee.spawn(task)
+    }
+
+    /// Same as `TaskPool.spawnJoinable(_:)`.
+    public func spawnJoinable(_ task: consuming Task) throws(SpawnError) -> JoinHandle<Task, capacity> {
+        try pool.pointee.spawnJoinable(task)
+    }
+
+    /// Same as `TaskPool.reserve()`.
+    public func reserve() throws(SpawnError) -> SlotReservation<Task, capacity> {
+        try pool.pointee.reserve()
+    }
+}
+
+/// Two task sets polled as one (see ``tasks(_:_:)``).
+public struct TaskSetPair<First: TaskSet, Second: TaskSet>: TaskSet {
+    /// Checked first.
+    public let first: First
+    /// Checked when `first` does not own the slot.
+    public let second: Second
+
+    /// Combines two sets.
+    public init(_ first: First, _ second: Second) {
+        self.first = first
+        self.second = second
+    }
+
+    public var slotCount: Int { first.slotCount + second.slotCount }
+
+    public func contains(_ slot: Int) -> Bool { first.contains(slot) || second.contains(slot) }
+
+    public func poll(slot: Int, context: inout Context) -> TaskSlotPoll {
+        first.contains(slot) ? first.poll(slot: slot, context: &context) : second.poll(slot: slot, context: &context)
+    }
+}
+
+/// The pools `a` and `b`, polled by one executor.
+public func tasks<A: TaskSet, B: TaskSet>(_ a: A, _ b: B) -> TaskSetPair<A, B> {
+    TaskSetPair(a, b)
+}
+
+/// Three pools polled by one executor.
+public func tasks<A: TaskSet, B: TaskSet, C: TaskSet>(_ a: A, _ b: B, _ c: C)
+    -> TaskSetPair<A, TaskSetPair<B, C>> {
+    TaskSetPair(a, TaskSetPair(b, c))
+}
+
+/// Four pools polled by one executor.
+public func tasks<A: TaskSet, B: TaskSet, C: TaskSet, D: TaskSet>(_ a: A, _ b: B, _ c: C, _ d: D)
+    -> TaskSetPair<A, TaskSetPair<B, TaskSetPair<C, D>>> {
+    TaskSetPair(a, TaskSetPair(b, TaskSetPair(c, d)))
+}
+
+/// Five pools polled by one executor (nest ``tasks(_:_:)`` for more).
+public func tasks<A: TaskSet, B: TaskSet, C: TaskSet, D: TaskSet, E: TaskSet>(
+    _ a: A, _ b: B, _ c: C, _ d: D, _ e: E
+) -> TaskSetPair<A, TaskSetPair<B, TaskSetPair<C, TaskSetPair<D, E>>>> {
+    TaskSetPair(a, TaskSetPair(b, TaskSetPair(c, TaskSetPair(d, e))))
+}

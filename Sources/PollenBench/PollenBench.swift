@@ -1,0 +1,222 @@
+// `swift run -c release PollenBench [--quick] [--only NAME[,NAME…]] [--iterations N] [--runs R]`
+//
+// Host benchmark: Pollen beside Swift Concurrency, in one process, release build.
+// Prints a human table, then one `name=value` line per figure.
+//
+// Benchmarks (for --only): handoff-pollen, handoff-swift, spawn-pollen,
+// spawn-swift, allocs-pollen, allocs-swift, bytes-pollen, bytes-swift
+// (a prefix selects several: `--only handoff`).
+// --iterations N sets the hand-offs / tasks per run (for bytes-swift: the number
+// of suspended tasks); --runs R the number of timed runs (median reported).
+// Board/bench-host-instr runs this binary under callgrind with
+// `--only handoff-pollen --iterations N --runs 1` (and the Swift one) at two
+// values of N to get instructions per hand-off.
+//
+// Timing figures are reported, never asserted: no mode fails on timing.
+#if canImport(Glibc)
+import Glibc
+#endif
+import MallocCounter
+
+let benchmarkNames = [
+    "handoff-pollen", "handoff-swift", "spawn-pollen", "spawn-swift",
+    "allocs-pollen", "allocs-swift", "bytes-pollen", "bytes-swift",
+]
+
+struct Options {
+    var quick = false
+    var only: [String] = []
+    var iterations: Int? = nil
+    var runs: Int? = nil
+
+    func selected(_ name: String) -> Bool {
+        only.isEmpty || only.contains { name == $0 || name.hasPrefix($0) }
+    }
+
+    static func usage() -> String {
+        """
+        usage: PollenBench [--quick] [--only NAME[,NAME...]] [--iterations N] [--runs R]
+          --quick         few iterations, a smoke run (a few seconds)
+          --only NAME     run only these benchmarks (a prefix selects several):
+                          \(benchmarkNames.joined(separator: ", "))
+          --iterations N  hand-offs / tasks per timed run (bytes-swift: tasks parked)
+          --runs R        timed runs per figure (median reported; default 7, quick 5)
+        """
+    }
+
+    static func parse(_ arguments: [String]) -> Options {
+        var o = Options()
+        var i = 1
+        func value() -> String {
+            i += 1
+            guard i < arguments.count else { fail("missing value after \(arguments[i - 1])") }
+            return arguments[i]
+        }
+        func positive(_ s: String) -> Int {
+            guard let n = Int(s), n > 0 else { fail("not a positive number: \(s)") }
+            return n
+        }
+        while i < arguments.count {
+            switch arguments[i] {
+            case "--quick": o.quick = true
+            case "--only":
+                for name in value().split(separator: ",").map(String.init) {
+                    guard benchmarkNames.contains(where: { $0.hasPrefix(name) }) else { fail("unknown benchmark: \(name)") }
+                    o.only.append(name)
+                }
+            case "--iterations": o.iterations = positive(value())
+            case "--runs": o.runs = positive(value())
+            case "--help", "-h": print(usage()); exit(0)
+            default: fail("unknown argument: \(arguments[i])")
+            }
+            i += 1
+        }
+        return o
+    }
+}
+
+func fail(_ message: String) -> Never {
+    print("PollenBench: \(message)\n\(Options.usage())")
+    exit(2)
+}
+
+/// One reported number.
+struct Figure {
+    let name: String
+    let value: Double
+    let decimals: Int
+    let unit: String
+    let note: String
+}
+
+/// Collects figures, prints each table row as it is measured, then the machine lines.
+struct Report {
+    var figures: [Figure] = []
+
+    mutating func add(_ name: String, _ value: Double, decimals: Int, unit: String, _ note: String) {
+        let f = Figure(name: name, value: value, decimals: decimals, unit: unit, note: note)
+        figures.append(f)
+        print(padRight(f.name, 40) + pad(format(f.value, decimals: f.decimals), 12) + "  " + padRight(f.unit, 8) + f.note)
+    }
+
+    func value(_ name: String) -> Double? { figures.first { $0.name == name }?.value }
+}
+
+func spread(_ values: [Double]) -> String {
+    "runs \(values.count), min \(format(values.min()!, decimals: 1)), max \(format(values.max()!, decimals: 1))"
+}
+
+@main
+struct PollenBench {
+    static func main() async {
+        let o = Options.parse(CommandLine.arguments)
+        let runs = o.runs ?? (o.quick ? 5 : 7)
+        func count(full: Int, quick: Int) -> Int { o.iterations ?? (o.quick ? quick : full) }
+        var report = Report()
+
+        print("PollenBench: Pollen vs Swift Concurrency, host, release build\(o.quick ? " (quick)" : "")")
+        print(padRight("figure", 40) + pad("value", 12) + "  " + padRight("unit", 8) + "how")
+        print(String(repeating: "-", count: 100))
+
+        if o.selected("handoff-pollen") {
+            let n = count(full: 2_000_000, quick: 200_000)
+            let r = pollenHandoff(handoffs: n, runs: runs, driver: .runReady)
+            report.add("host_handoff_ns_pollen", median(r.perRun), decimals: 2, unit: "ns",
+                       "median; Executor<1>, 2 tasks, waker.wake(), driver `while runReady(tasks) > 0 {}`; \(n) hand-offs/run, \(spread(r.perRun)); mallocs in loop: \(r.mallocs)")
+            let loop = pollenHandoff(handoffs: n, runs: runs, driver: .runLoop)
+            report.add("host_handoff_ns_pollen_runloop", median(loop.perRun), decimals: 2, unit: "ns",
+                       "same, driven by run(on: NullPlatform, idle: .busyPoll, tasks:) (clock + timer check per pass); \(spread(loop.perRun)); mallocs in loop: \(loop.mallocs)")
+        }
+        if o.selected("handoff-swift") {
+            let n = count(full: 200_000, quick: 20_000)
+            _ = await swiftHandoffGlobal(handoffs: 2_000)   // warm-up: worker threads, metadata (fixed size)
+            var perRun: [Double] = [], parked: [Double] = []
+            for _ in 0..<runs {
+                let r = await swiftHandoffGlobal(handoffs: n)
+                perRun.append(r.nsPerHandoff); parked.append(r.parkedFraction)
+            }
+            report.add("host_handoff_ns_swift", median(perRun), decimals: 1, unit: "ns",
+                       "median; 2 Tasks on the global executor, withUnsafeContinuation + Mutex slot; \(n) hand-offs/run, \(spread(perRun)); waits that suspended: \(format(100 * median(parked), decimals: 1))%")
+            _ = await swiftHandoffActor(handoffs: 2_000)
+            var actorRuns: [Double] = [], actorParked: [Double] = []
+            for _ in 0..<runs {
+                let r = await swiftHandoffActor(handoffs: n)
+                actorRuns.append(r.nsPerHandoff); actorParked.append(r.parkedFraction)
+            }
+            report.add("host_handoff_ns_swift_actor", median(actorRuns), decimals: 1, unit: "ns",
+                       "same ping-pong, both tasks isolated to one actor; \(spread(actorRuns)); waits that suspended: \(format(100 * median(actorParked), decimals: 1))%")
+        }
+        if o.selected("spawn-pollen") {
+            let n = count(full: 2_000_000, quick: 200_000)
+            let r = pollenSpawn(tasks: n, runs: runs, batched: true)
+            report.add("host_spawn_ns_pollen", median(r.perRun), decimals: 2, unit: "ns",
+                       "median; spawn \(spawnBatch) into a 32-slot pool, one runReady(pool) completes them; \(n) tasks/run, \(spread(r.perRun)); mallocs: \(r.mallocs)")
+            let s = pollenSpawn(tasks: n, runs: runs, batched: false)
+            report.add("host_spawn_ns_pollen_single", median(s.perRun), decimals: 2, unit: "ns",
+                       "one at a time: spawn, runReady(pool); \(spread(s.perRun)); mallocs: \(s.mallocs)")
+        }
+        if o.selected("spawn-swift") {
+            let n = count(full: 200_000, quick: 20_000)
+            _ = await swiftSpawnGroup(tasks: 2_000)
+            var perRun: [Double] = []
+            for _ in 0..<runs { perRun.append(Double(await swiftSpawnGroup(tasks: n)) / Double(n)) }
+            report.add("host_spawn_ns_swift", median(perRun), decimals: 1, unit: "ns",
+                       "median; withTaskGroup, addTask {} x\(spawnBatch), waitForAll(); \(n) tasks/run, \(spread(perRun))")
+            _ = await swiftSpawnTask(tasks: 2_000)
+            var single: [Double] = []
+            for _ in 0..<runs { single.append(Double(await swiftSpawnTask(tasks: n)) / Double(n)) }
+            report.add("host_spawn_ns_swift_task", median(single), decimals: 1, unit: "ns",
+                       "one at a time: await Task {}.value; \(spread(single))")
+        }
+        if o.selected("allocs-pollen") {
+            let n = count(full: 100_000, quick: 20_000)
+            let r = pollenAllocsPerTask(tasks: n)
+            report.add("host_allocs_per_task_pollen", r.perTask, decimals: 2, unit: "calls",
+                       "malloc-family calls counted over \(r.tasks) spawn/poll/complete cycles: \(r.thread) on the executor thread, \(r.process) process-wide")
+        }
+        if o.selected("allocs-swift") {
+            let n = count(full: 100_000, quick: 10_000)
+            _ = await swiftSpawnGroup(tasks: 2_000)
+            var before = pollen_malloc_total()
+            _ = await swiftSpawnGroup(tasks: n)
+            var calls = pollen_malloc_total() - before
+            report.add("host_allocs_per_task_swift", Double(calls) / Double(n), decimals: 2, unit: "calls",
+                       "process-wide malloc-family calls / task, task group (addTask {} x\(spawnBatch), waitForAll), \(n) tasks")
+            _ = await swiftSpawnTask(tasks: 2_000)
+            before = pollen_malloc_total()
+            _ = await swiftSpawnTask(tasks: n)
+            calls = pollen_malloc_total() - before
+            report.add("host_allocs_per_task_swift_task", Double(calls) / Double(n), decimals: 2, unit: "calls",
+                       "same for await Task {}.value, \(n) tasks")
+        }
+        if o.selected("bytes-pollen") {
+            let b = pollenBytesPerSuspendedTask()
+            report.add("host_bytes_per_suspended_task_pollen", b.total, decimals: 2, unit: "bytes",
+                       "static: pool slot stride \(b.slotStride) B (future \(b.futureSize) B + state/output/padding) + executor \(format(b.executorPerSlot, decimals: 3)) B/slot")
+        }
+        if o.selected("bytes-swift") {
+            let n = o.iterations ?? 10_000
+            _ = await swiftBytesPerSuspendedTask(count: 1_000)
+            let b = await swiftBytesPerSuspendedTask(count: n)
+            report.add("host_bytes_per_suspended_task_swift", b, decimals: 1, unit: "bytes",
+                       "mallinfo2 in-use delta (all arenas) / \(n) Tasks parked in withUnsafeContinuation")
+        }
+
+        print(String(repeating: "-", count: 100))
+        if let p = report.value("host_handoff_ns_pollen"), let s = report.value("host_handoff_ns_swift") {
+            let ratio = s / p
+            print("hand-off: Pollen \(format(ratio, decimals: 1))x faster than the Swift continuation ping-pong (target >= 50x: \(ratio >= 50 ? "met" : "NOT met"))")
+        }
+        if let p = report.value("host_spawn_ns_pollen"), let s = report.value("host_spawn_ns_swift") {
+            print("spawn: Pollen \(format(s / p, decimals: 1))x faster than a Swift task group")
+        }
+        if let p = report.value("host_allocs_per_task_pollen") {
+            print("allocations per Pollen task: \(format(p, decimals: 2)) (target 0: \(p == 0 ? "met" : "NOT met"))")
+        }
+        if let p = report.value("host_bytes_per_suspended_task_pollen"), let s = report.value("host_bytes_per_suspended_task_swift") {
+            print("bytes per suspended task: Swift \(format(s / p, decimals: 1))x Pollen")
+        }
+        print("")
+        for f in report.figures { print("\(f.name)=\(format(f.value, decimals: f.decimals))") }
+    }
+}

@@ -1,0 +1,184 @@
+import Pollen
+import PollenHost
+import Testing
+
+@Suite("Combinators: map, then, join, select")
+struct CombinatorTests {
+    @Test("map passes the output through the transform when the inner future completes")
+    func mapOutput() {
+        let (outcome, rig) = runAlone(Timer.after(.milliseconds(5)).map { 42 })
+        #expect(outcome.value == 42)
+        #expect(outcome.at == atMS(5))
+        #expect(rig.now == atMS(5))
+    }
+
+    @Test("then builds the second future from the first one's output, only once the first is done")
+    func thenOutputAndLaziness() {
+        let trace = Trace()
+        let task = Timer.after(.milliseconds(5))
+            .map { UInt64(10) }
+            .then { delay in
+                trace.log("make second (delay \(delay))")
+                return Timer.after(.milliseconds(delay)).map { "done" }
+            }
+        #expect(trace.entries.isEmpty)   // building the chain runs no factory
+        let (outcome, _) = runAlone(task)
+        #expect(outcome.value == "done")
+        #expect(outcome.at == atMS(15))
+        #expect(trace.entries == ["make second (delay 10)"])
+    }
+
+    @Test("then drops the first stage before building the second, and polls the second in the same poll")
+    func thenDropsFirstStage() {
+        let trace = Trace()
+        let task = Tracked("first", trace, readyAt: 2).then { polls in
+            trace.log("make second after \(polls) polls")
+            return Tracked("second", trace, readyAt: 1)
+        }
+        let (outcome, _) = runAlone(task)
+        #expect(outcome.value == 1)
+        #expect(trace.entries == [
+            "poll first",                  // poll 1: pending (wakes itself)
+            "poll first",                  // poll 2: ready…
+            "drop first",                  // …dropped before the factory runs
+            "make second after 2 polls",
+            "poll second",                 // polled in the same poll: ready
+            "drop second",
+        ])
+    }
+
+    @Test("join2 waits for both timers: completes at the later one, with both outputs")
+    func join2Timers() {
+        let trace = Trace()
+        let (outcome, _) = runAlone(join(
+            Timer.after(.milliseconds(10)).then { _ in Stamp("a", trace) },
+            Timer.after(.milliseconds(30)).then { _ in Stamp("b", trace) }))
+        #expect(outcome.value! == (10, 30))
+        #expect(outcome.at == atMS(30))
+        #expect(trace.entries == ["a@10", "b@30"])
+    }
+
+    @Test("join3 with timers of 10, 30 and 20 ms completes at 30 ms; each child finished at its own time")
+    func join3Timers() {
+        let trace = Trace()
+        let (outcome, rig) = runAlone(join(
+            Timer.after(.milliseconds(10)).then { _ in Stamp("a", trace) },
+            Timer.after(.milliseconds(30)).then { _ in Stamp("b", trace) },
+            Timer.after(.milliseconds(20)).then { _ in Stamp("c", trace) }))
+        let (a, b, c) = outcome.value!
+        #expect([a, b, c] == [10, 30, 20])
+        #expect(outcome.at == atMS(30))
+        #expect(trace.entries == ["a@10", "c@20", "b@30"])
+        #expect(rig.armedTimers == 0)
+        #expect(rig.platform.sleeps == 3)   // slept exactly to 10, 20 and 30 ms: no busy polling
+    }
+
+    @Test("join4 collects four outputs")
+    func join4Outputs() {
+        let (outcome, _) = runAlone(join(
+            Timer.after(.milliseconds(4)).map { 1 }, Timer.after(.milliseconds(3)).map { 2 },
+            Timer.after(.milliseconds(2)).map { 3 }, Timer.after(.milliseconds(1)).map { 4 }))
+        let (a, b, c, d) = outcome.value!
+        #expect([a, b, c, d] == [1, 2, 3, 4])
+        #expect(outcome.at == atMS(4))
+    }
+
+    @Test("join drops a finished child at once and keeps only its output")
+    func joinDropsFinishedChild() {
+        let trace = Trace()
+        let rig = SimRig<Captured<Join2<Tracked, Tracked>>, 1>()
+        let outcome = Outcome<(Int, Int)>()
+        rig.spawn(Captured(join(Tracked("quick", trace, readyAt: 1), Tracked("slow", trace, readyAt: 3)), outcome))
+        rig.pass()
+        #expect(trace.entries == ["poll quick", "drop quick", "poll slow"])
+        rig.runReady()
+        #expect(trace.entries == ["poll quick", "drop quick", "poll slow", "poll slow", "poll slow", "drop slow"])
+        #expect(outcome.value! == (1, 3))
+    }
+
+    @Test("select: the first to finish wins; the loser timer is released, nothing stays armed")
+    func selectReleasesLoserTimer() {
+        let trace = Trace()
+        // Inside a join that stays pending, so only the select itself can release the loser.
+        let task = join(
+            select(Timer.after(.milliseconds(50)).map { "slow" }, Timer.after(.milliseconds(10)).map { "fast" })
+                .map { winner in trace.log("winner \(winner)") },
+            Tracked("sibling", trace, readyAt: nil))   // pending forever, registers nothing
+        let rig = SimRig<Captured<Join2<Map<Select2<Map<Timer, String>, Map<Timer, String>>, Void>, Tracked>>, 1>()
+        rig.spawn(Captured(task, Outcome<((), Int)>()))
+        rig.pass()
+        #expect(rig.armedTimers == 1)            // one entry per task: the earlier (10 ms) deadline
+        #expect(rig.executor.pointee.nextDeadline == atMS(10))
+        rig.run(until: atMS(10))
+        #expect(trace.entries == ["poll sibling", "winner second(\"fast\")", "poll sibling"])
+        #expect(rig.armedTimers == 0)            // the 50 ms loser did not stay armed
+        rig.run()
+        #expect(rig.now == atMS(10))             // and nothing woke the task at 50 ms
+        #expect(rig.occupied == 1)               // the task is still running (its sibling)
+    }
+
+    @Test("then: deadlines registered by a stage in the poll it completes are discarded")
+    func thenDiscardsFinishedStageDeadline() {
+        struct ReadyWithDeadline: Future {
+            mutating func poll(_ context: inout Context) -> Poll<Void> {
+                context.wake(at: context.now + .milliseconds(50))   // a careless future
+                return .ready(())
+            }
+        }
+        let trace = Trace()
+        let rig = SimRig<Captured<Then<ReadyWithDeadline, Tracked>>, 1>()
+        rig.spawn(Captured(ReadyWithDeadline().then { _ in Tracked("next", trace, readyAt: nil) }, Outcome<Int>()))
+        rig.run()
+        #expect(trace.entries == ["poll next"])
+        #expect(rig.armedTimers == 0)
+        #expect(rig.now == .zero)
+    }
+
+    @Test("select: a losing future is dropped when the winner completes, not when the select is dropped")
+    func selectDropsLoserAtCompletion() {
+        let trace = Trace()
+        let task = select(Tracked("loser", trace, readyAt: nil), Timer.after(.milliseconds(10)), Tracked("other", trace, readyAt: nil))
+            .then { _ in
+                trace.log("next stage")
+                return Tracked("next", trace, readyAt: nil)
+            }
+        let rig = SimRig<Captured<Then<Select3<Tracked, Timer, Tracked>, Tracked>>, 1>()
+        rig.spawn(Captured(task, Outcome<Int>()))
+        rig.run()
+        #expect(trace.entries == [
+            "poll loser", "poll other",   // first poll: all pending
+            "poll loser",                 // at 10 ms: loser polled first, then the timer wins…
+            "drop loser", "drop other",   // …and every loser is dropped at once
+            "next stage", "poll next",
+        ])
+        #expect(rig.armedTimers == 0)
+        #expect(rig.now == atMS(10))
+    }
+
+    @Test("select: when several children are ready in the same poll, the first listed wins")
+    func selectTieGoesToFirst() {
+        let (outcome, _) = runAlone(select(Timer.after(.milliseconds(10)).map { "a" },
+                                           Timer.after(.milliseconds(10)).map { "b" }))
+        #expect(outcome.value == .first("a"))
+        let (three, _) = runAlone(select(Timer.after(.milliseconds(7)).map { 1 },
+                                         Timer.after(.milliseconds(5)).map { 2 },
+                                         Timer.after(.milliseconds(5)).map { 3 }))
+        #expect(three.value == .second(2))
+        #expect(three.at == atMS(5))
+    }
+
+    @Test("combinators of copyable futures are copyable; a non-copyable child is accepted")
+    func copyability() {
+        func copies<T>(_ value: T) -> (T, T) { (value, value) }
+        let (a, b) = copies(join(Timer.after(.milliseconds(1)), Timer.after(.milliseconds(2)).map { 5 }))
+        let (o1, _) = runAlone(a)
+        let (o2, _) = runAlone(b)
+        #expect(o1.value!.1 == 5 && o2.value!.1 == 5)
+        _ = copies(select(Timer.after(.seconds(1)), Timer.after(.seconds(2))).then { _ in Timer.after(.seconds(1)) })
+        _ = copies(steps { Timer.after(.seconds(1)); Timer.after(.seconds(1)) })
+        // ~Copyable children compile too (these types are then ~Copyable themselves):
+        let trace = Trace()
+        let (o3, _) = runAlone(join(Tracked("x", trace, readyAt: 1), Tracked("y", trace, readyAt: 2)).map { $0.0 + $0.1 })
+        #expect(o3.value == 3)
+    }
+}
