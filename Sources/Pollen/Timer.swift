@@ -92,10 +92,17 @@ public struct Ticker: Future, Sendable {
             context.wake(at: due)
             return .pending
         }
-        // Periods elapsed: the due one plus every whole period since.
-        let late = (context.now - due).ticks / period.ticks
-        let periods = late + 1
-        next = due + period * periods
+        // Periods elapsed: the due one plus every whole period since. Counted by
+        // stepping rather than dividing: no 64-bit division routine is linked (the
+        // Cortex-M0 has no divider at all), and a ticker is rarely more than one
+        // period late; the cost is one step per missed period.
+        var periods: UInt64 = 1
+        var following = due + period
+        while following <= context.now {
+            following = following + period
+            periods &+= 1
+        }
+        next = following
         count &+= periods
         return .ready(periods)
     }

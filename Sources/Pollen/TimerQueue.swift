@@ -52,7 +52,10 @@ public struct TimerTable {
     public internal(set) var capacity: Int = 0
     /// Entries in use (they are `entries[0..<count]`).
     public internal(set) var count: Int = 0
-    /// Earliest deadline among the entries (``Instant/distantFuture`` when empty).
+    /// No entry is due before this instant (``Instant/distantFuture`` when empty).
+    /// A lower bound, kept cheaply: `set` lowers it, `remove` leaves it, `expire`
+    /// recomputes it exactly. Waking at a bound that turns out early costs one
+    /// extra idle round, never a missed deadline.
     public internal(set) var earliest: Instant = .distantFuture
 
     init() { entries = nil }
@@ -60,27 +63,24 @@ public struct TimerTable {
     /// Sets (or replaces) the deadline of `slot`. Returns `false` when the table is full.
     mutating func set(slot: UInt16, generation: UInt8, deadline: Instant) -> Bool {
         guard let e = entries else { return false }
+        if deadline < earliest { earliest = deadline }
         for i in 0..<count where e[i].slot == slot {
-            let old = e[i].deadline
             e[i] = TimerEntry(deadline: deadline, slot: slot, generation: generation)
-            if deadline < earliest { earliest = deadline } else if old == earliest { recomputeEarliest() }
             return true
         }
         guard count < capacity else { return false }
         e[count] = TimerEntry(deadline: deadline, slot: slot, generation: generation)
         count += 1
-        if deadline < earliest { earliest = deadline }
         return true
     }
 
-    /// Removes the deadline of `slot`, if any.
+    /// Removes the deadline of `slot`, if any. `earliest` is left as it is: still a
+    /// lower bound, corrected by the next `expire`.
     mutating func remove(slot: UInt16) {
         guard let e = entries else { return }
         for i in 0..<count where e[i].slot == slot {
-            let old = e[i].deadline
             count -= 1
             e[i] = e[count]
-            if old == earliest { recomputeEarliest() }
             return
         }
     }
