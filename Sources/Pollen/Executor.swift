@@ -140,7 +140,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
         pool.link.base = core.slotsUsed
         pool.link.executor = withUnsafeMutablePointer(to: &core) { $0 }
         let link = withUnsafeMutablePointer(to: &pool.link) { $0 }
-        // Append, so pools are searched (and their slots numbered) in attach order.
+        // Append, so the capacity report lists pools in attach (= slot) order.
         if var last = core.pools {
             while let next = last.pointee.next { last = next }
             last.pointee.next = link
@@ -213,7 +213,6 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     /// number of tasks polled. `now` becomes the clock of every poll's context.
     @discardableResult
     public mutating func runReady<Tasks: TaskSet>(_ tasks: Tasks, now: Instant) -> Int {
-        pin()
         core.now = now
         var polled = 0
         if maskWords == 1 {
@@ -252,7 +251,8 @@ public struct Executor<let maskWords: Int>: ~Copyable {
         let groups = core.groups!
         let twoLevel = maskWords > 1
         core.timers.expire(now: now) { entry in
-            if Waker(groups: UnsafePointer(groups), slot: entry.slot, generation: entry.generation,
+            let slot = Int(entry.slot)
+            if Waker(group: UnsafePointer(groups + (slot &>> 5)), slot: slot, generation: entry.generation,
                      twoLevel: twoLevel).wake() == .woken { fired += 1 }
         }
         return fired

@@ -36,7 +36,7 @@ public struct ExecutorCore {
     func waker(forSlot slot: Int) -> Waker {
         // Safety: PINNED; slot < 32 × groupCount (slots are only handed out below that).
         let g = groups! + (slot &>> 5)
-        return Waker(groups: UnsafePointer(groups!), slot: UInt16(truncatingIfNeeded: slot),
+        return Waker(group: UnsafePointer(g), slot: slot,
                      generation: g.pointee.generations[slot & 31].load(ordering: .relaxed),
                      twoLevel: groupCount > 1)
     }

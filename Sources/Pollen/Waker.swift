@@ -11,9 +11,9 @@ public enum WakeOutcome: Sendable, Equatable {
 
 /// A handle that schedules one task to be polled again.
 ///
-/// A waker is the task's slot index, the generation of the task in that slot when
-/// the waker was made, and a pointer to the executor's wake groups: 8 bytes on a
-/// 32-bit MCU. Copy it freely; waking is safe from interrupt handlers and other
+/// A waker is a pointer to the wake group of the task's slot, the slot's position,
+/// and the generation of the task in that slot when the waker was made: 8 bytes
+/// on a 32-bit MCU. Copy it freely; waking is safe from interrupt handlers and other
 /// threads.
 ///
 /// Waking sets the slot's bit in the executor's ready mask with one atomic OR
@@ -30,21 +30,29 @@ public enum WakeOutcome: Sendable, Equatable {
 /// tolerates by contract. A stale waker never makes the executor poll an empty slot:
 /// the executor checks occupancy itself.
 public struct Waker: @unchecked Sendable {
-    /// Invariant PINNED: points at group 0 of an executor that stays at this address
-    /// for as long as any waker made by it is used.
-    let groups: UnsafePointer<WakeGroup>
-    /// Executor-wide slot index (the bit number in the ready mask).
-    public let slot: UInt16
+    /// Invariant PINNED: the wake group of the task's slot, inside an executor that
+    /// stays at this address for as long as any waker made by it is used.
+    let group: UnsafePointer<WakeGroup>
+    /// The slot's bit within its group (slot % 32).
+    let bit: UInt8
+    /// The slot's group (slot / 32); group 0 holds the summary word.
+    let groupIndex: UInt8
     /// Generation of the task this waker was made for.
     public let generation: UInt8
     /// Whether the executor uses the summary word (more than 32 slots).
     let twoLevel: Bool
 
-    init(groups: UnsafePointer<WakeGroup>, slot: UInt16, generation: UInt8, twoLevel: Bool) {
-        self.groups = groups
-        self.slot = slot
+    init(group: UnsafePointer<WakeGroup>, slot: Int, generation: UInt8, twoLevel: Bool) {
+        self.group = group
+        self.bit = UInt8(truncatingIfNeeded: slot & 31)
+        self.groupIndex = UInt8(truncatingIfNeeded: slot &>> 5)
         self.generation = generation
         self.twoLevel = twoLevel
+    }
+
+    /// Executor-wide slot index (the bit number in the ready mask).
+    public var slot: UInt16 {
+        UInt16(truncatingIfNeeded: Int(groupIndex) &<< 5 | Int(bit))
     }
 
     /// Schedules the task to be polled on the executor's next pass.
@@ -53,15 +61,12 @@ public struct Waker: @unchecked Sendable {
     /// allocates.
     @discardableResult
     public func wake() -> WakeOutcome {
-        let group = Int(slot &>> 5)
-        let bit = Int(slot & 31)
-        // Safety: PINNED; `group` < the executor's group count because `slot` was
-        // handed out by that executor.
-        let g = groups + group
-        guard g.pointee.generations[bit].load(ordering: .relaxed) == generation else { return .stale }
-        g.pointee.ready.bitwiseOr(1 &<< UInt32(bit), ordering: .releasing)
+        // Safety: PINNED; `group` points into the executor that made this waker.
+        guard group.pointee.generations[Int(bit)].load(ordering: .relaxed) == generation else { return .stale }
+        group.pointee.ready.bitwiseOr(1 &<< UInt32(bit), ordering: .releasing)
         if twoLevel {
-            groups.pointee.summary.bitwiseOr(1 &<< UInt32(group), ordering: .releasing)
+            // Safety: groups are contiguous, so group 0 is `groupIndex` groups back.
+            (group - Int(groupIndex)).pointee.summary.bitwiseOr(1 &<< UInt32(groupIndex), ordering: .releasing)
         }
         return .woken
     }
@@ -69,13 +74,12 @@ public struct Waker: @unchecked Sendable {
     /// `true` when the task this waker was made for has ended (completed or been
     /// cancelled): waking it would do nothing.
     public var isStale: Bool {
-        let g = groups + Int(slot &>> 5)
-        return g.pointee.generations[Int(slot & 31)].load(ordering: .relaxed) != generation
+        group.pointee.generations[Int(bit)].load(ordering: .relaxed) != generation
     }
 
     /// `true` when both wakers schedule the same task (same slot and generation on the
     /// same executor). Useful to avoid registering a task twice in a waiter list.
     public func schedulesSameTask(as other: Waker) -> Bool {
-        slot == other.slot && generation == other.generation && groups == other.groups
+        group == other.group && bit == other.bit && generation == other.generation
     }
 }
