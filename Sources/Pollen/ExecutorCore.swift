@@ -34,8 +34,9 @@ public struct ExecutorCore {
 
     /// A waker for the current task of `slot`.
     func waker(forSlot slot: Int) -> Waker {
-        // Safety: PINNED; slot < 32 × groupCount (slots are only handed out below that).
-        let g = groups! + (slot &>> 5)
+        // Safety: PINNED; `groups` is set by the first attach, before any slot exists,
+        // and slot < 32 × groupCount (slots are only handed out below that).
+        let g = groups.unsafelyUnwrapped + (slot &>> 5)
         return Waker(group: UnsafePointer(g), slot: slot,
                      generation: g.pointee.generations[slot & 31].load(ordering: .relaxed),
                      twoLevel: groupCount > 1)

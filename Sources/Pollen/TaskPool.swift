@@ -103,7 +103,12 @@ public struct TaskPool<Task: Future & ~Copyable, let capacity: Int>: ~Copyable {
 
     /// Polls the task in slot `index` (the executor's entry point, via ``PoolRef``).
     mutating func pollSlot(_ index: Int, _ context: inout Context) -> TaskSlotPoll {
-        let result = slots[index].poll(&context)
+        // Safety: `index` < capacity (the caller, PoolRef.poll, checked the slot
+        // range), and InlineArray elements are contiguous from its first byte.
+        let slot = withUnsafeMutablePointer(to: &slots) {
+            UnsafeMutableRawPointer($0).assumingMemoryBound(to: TaskSlot<Task>.self) + index
+        }
+        let result = slot.pointee.poll(&context)
         if case .completed = result {
             link.executor!.pointee.endTask(slot: link.base + index)
             if slots[index].state == .finished { joinWaiters.wakeAll() }
