@@ -4,14 +4,16 @@
 /// section.
 ///
 /// ```swift
-/// var bus = AsyncMutex<I2CBus, 4>(I2CBus())    // a global on firmware (PINNED)
-/// var locking = bus.lock()
-/// // in a task's poll:
-/// if let guard = locking.poll(&context) {      // nil: still waiting (the task will be woken)
-///     guard.value.write(register: 0x10, 0x01)
-///     // dropping `guard` (or keeping it in the task's state until later) unlocks
-/// }
-/// var increment = counter.withLock { value in value += 1 }   // a Future of the body's result
+/// var counter = AsyncMutex<Int, 4>(0)          // a global on firmware (PINNED)
+/// // A future that waits for the lock, runs the body, unlocks, returns the result:
+/// var bump = counter.withLock { (value: inout Int) in value += 1; return value }
+///
+/// // Holding the lock across polls (from MutexTests.MutexUser): the task keeps
+/// // `lock: AsyncMutexLock<Int, 4>?` and `held: AsyncMutexGuard<Int, 4>?`.
+/// held = lock!.poll(&context)                    // nil: still waiting (woken when it is our turn)
+/// guard held != nil else { return .pending }
+/// held!.value += 1                               // … later polls may use it too …
+/// held = nil                                     // dropping the guard unlocks
 /// ```
 ///
 /// Fairness: strictly FIFO. When the guard is dropped, the lock is handed
@@ -107,7 +109,7 @@ public struct AsyncMutex<Value: ~Copyable, let waiters: Int>: ~Copyable {
 ///
 /// ```swift
 /// var locking = mutex.lock()
-/// if let guard = locking.poll(&context) { guard.value += 1 }
+/// if var held = locking.poll(&context) { held.value += 1 }   // nil: still waiting
 /// ```
 ///
 /// Cancel safety: see ``AsyncMutex`` (dropping it dequeues it, or passes on a
@@ -168,13 +170,16 @@ public struct AsyncMutexLock<Value: ~Copyable, let waiters: Int>: ~Copyable {
 /// oldest waiter.
 ///
 /// ```swift
-/// if let guard = locking.poll(&context) {
-///     guard.value.append(sample)
+/// if var held = counter.tryLock() {
+///     held.value += 1
 /// }   // unlocked here
 /// ```
 ///
-/// Keep it in a task's state to hold the lock across polls. Invariant PINNED:
-/// it points at the mutex.
+/// Keep it in a task's state (an optional stored property) to hold the lock
+/// across polls. Store it there first and reach the value through the property
+/// (`held!.value`): with this toolchain a guard bound by `if let`/`guard let`
+/// cannot be moved elsewhere after its `value` has been accessed. Invariant
+/// PINNED: it points at the mutex.
 public struct AsyncMutexGuard<Value: ~Copyable, let waiters: Int>: ~Copyable {
     let mutex: UnsafeMutablePointer<AsyncMutex<Value, waiters>>
 
@@ -188,7 +193,7 @@ public struct AsyncMutexGuard<Value: ~Copyable, let waiters: Int>: ~Copyable {
             // Safety: PINNED; the guard holds the lock, so nobody else accesses it.
             UnsafePointer(withUnsafeMutablePointer(to: &mutex.pointee.value) { $0 })
         }
-        nonmutating unsafeMutableAddress {
+        unsafeMutableAddress {
             withUnsafeMutablePointer(to: &mutex.pointee.value) { $0 }
         }
     }
@@ -221,7 +226,7 @@ public struct AsyncMutexWithLock<Value: ~Copyable, let waiters: Int, R>: ~Copyab
 
     /// Waits for the lock, then runs the function and unlocks.
     public mutating func poll(_ context: inout Context) -> Poll<R> {
-        guard let held = lock.poll(&context) else { return .pending }
+        guard var held = lock.poll(&context) else { return .pending }
         let result = body(&held.value)
         return .ready(result)   // `held` is dropped here: unlocked in this poll
     }

@@ -10,7 +10,10 @@
 /// capture anything (a capturing closure is a heap object, and
 /// `-no-allocations` rejects it at compile time: "cannot use escaping closures
 /// in -no-allocations mode"). Pass data through the inner future's output
-/// instead, or write a small future type.
+/// instead, or write a small future type. Write a closure literal that names
+/// its parameter, even a `Void` one (`{ _ in 2 }`, not `{ 2 }`), and not a
+/// function reference (`.map(convert)`): both need a conversion thunk that
+/// captures the function, which is rejected the same way.
 ///
 /// Size: the inner future plus one function value (two words).
 ///
@@ -41,7 +44,7 @@ extension Future where Self: ~Copyable {
     /// This future with its output passed through `transform`.
     ///
     /// ```swift
-    /// var seconds = Timer.after(.seconds(2)).map { 2 }
+    /// var seconds = Timer.after(.seconds(2)).map { _ in 2 }
     /// ```
     ///
     /// See ``Map``: the transform must not capture anything on firmware; cancel

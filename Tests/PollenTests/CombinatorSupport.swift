@@ -47,6 +47,14 @@ final class SimRig<T: Future & ~Copyable, let capacity: Int> {
         }
     }
 
+    /// Moves virtual time to `t`, fires due timers and runs up to `passes` passes
+    /// (for tasks that busy-poll, with which `run` would never let time advance).
+    func tick(to t: Instant, passes: Int = 4) {
+        platform.clock.advance(to: t)
+        executor.pointee.fireTimers(now: platform.now())
+        for _ in 0..<passes where pass() > 0 {}
+    }
+
     var now: Instant { platform.clock.now }
     var armedTimers: Int { executor.pointee.armedTimers }
     var occupied: Int { pool.pointee.occupiedCount }
