@@ -64,3 +64,11 @@ void __aeabi_memset8(void *dest, size_t n, int value) { memset(dest, value, n); 
 void __aeabi_memclr(void *dest, size_t n) { memset(dest, 0, n); }
 void __aeabi_memclr4(void *dest, size_t n) { memset(dest, 0, n); }
 void __aeabi_memclr8(void *dest, size_t n) { memset(dest, 0, n); }
+
+/* Reference counting entry points of the Swift runtime. Stored closures (the
+ * function values in `map`, `then`, `steps`) are released when dropped; under
+ * -no-allocations no heap object can exist, and a non-capturing closure's
+ * context is null, so there is never anything to count. The embedded runtime's
+ * versions are not linked into -no-allocations images; these no-ops are exact. */
+void *swift_retain(void *object) { return object; }
+void swift_release(void *object) { (void)object; }
