@@ -12,7 +12,11 @@ let package = Package(
     ],
     targets: [
         // The platform-free core; also compiled unchanged as Embedded Swift by ./Board/build.
-        .target(name: "Pollen"),
+        // Release builds export its generic code (-cross-module-optimization) so that a
+        // client's task types are specialized into it, as in a firmware build; without it
+        // a host hand-off through the library is ~14x slower (see BENCHMARKS.md).
+        .target(name: "Pollen",
+                swiftSettings: [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]),
         // Simulated interrupt controller, virtual clock and host platforms.
         .target(name: "PollenHost", dependencies: ["Pollen"]),
         // Interposes malloc & co. to count allocations per thread (tests, benchmarks).

@@ -3,13 +3,14 @@
 // Host benchmark: Pollen beside Swift Concurrency, in one process, release build.
 // Prints a human table, then one `name=value` line per figure.
 //
-// Benchmarks (for --only): handoff-pollen, handoff-swift, spawn-pollen,
-// spawn-swift, allocs-pollen, allocs-swift, bytes-pollen, bytes-swift
-// (a prefix selects several: `--only handoff`).
-// --iterations N sets the hand-offs / tasks per run (for bytes-swift: the number
-// of suspended tasks); --runs R the number of timed runs (median reported).
+// --only takes benchmark names (see `benchmarks` below); a name that is not a
+// benchmark selects every benchmark starting with it (`--only handoff`).
+// --iterations N sets the hand-offs / tasks per timed run (bytes-swift: the
+// number of suspended tasks); --runs R the number of timed runs (median reported).
+// Each benchmark first runs a warm-up of a fixed size, so two runs differing
+// only in N differ by exactly the work of the extra iterations:
 // Board/bench-host-instr runs this binary under callgrind with
-// `--only handoff-pollen --iterations N --runs 1` (and the Swift one) at two
+// `--only handoff-pollen --iterations N --runs 1` (and handoff-swift) at two
 // values of N to get instructions per hand-off.
 //
 // Timing figures are reported, never asserted: no mode fails on timing.
@@ -18,10 +19,24 @@ import Glibc
 #endif
 import MallocCounter
 
-let benchmarkNames = [
-    "handoff-pollen", "handoff-swift", "spawn-pollen", "spawn-swift",
-    "allocs-pollen", "allocs-swift", "bytes-pollen", "bytes-swift",
+/// Every benchmark, in the order they run, with the figures it reports.
+let benchmarks: [(name: String, figures: String)] = [
+    ("handoff-pollen", "host_handoff_ns_pollen"),
+    ("handoff-pollen-runloop", "host_handoff_ns_pollen_runloop"),
+    ("handoff-pollen-module", "host_handoff_ns_pollen_module"),
+    ("handoff-swift", "host_handoff_ns_swift"),
+    ("handoff-swift-actor", "host_handoff_ns_swift_actor"),
+    ("spawn-pollen", "host_spawn_ns_pollen"),
+    ("spawn-pollen-single", "host_spawn_ns_pollen_single"),
+    ("spawn-pollen-module", "host_spawn_ns_pollen_module"),
+    ("spawn-swift", "host_spawn_ns_swift"),
+    ("spawn-swift-task", "host_spawn_ns_swift_task"),
+    ("allocs-pollen", "host_allocs_per_task_pollen"),
+    ("allocs-swift", "host_allocs_per_task_swift, host_allocs_per_task_swift_task"),
+    ("bytes-pollen", "host_bytes_per_suspended_task_pollen"),
+    ("bytes-swift", "host_bytes_per_suspended_task_swift"),
 ]
+let benchmarkNames = benchmarks.map(\.name)
 
 struct Options {
     var quick = false
@@ -30,15 +45,16 @@ struct Options {
     var runs: Int? = nil
 
     func selected(_ name: String) -> Bool {
-        only.isEmpty || only.contains { name == $0 || name.hasPrefix($0) }
+        only.isEmpty || only.contains { name == $0 || (!benchmarkNames.contains($0) && name.hasPrefix($0)) }
     }
 
     static func usage() -> String {
         """
         usage: PollenBench [--quick] [--only NAME[,NAME...]] [--iterations N] [--runs R]
           --quick         few iterations, a smoke run (a few seconds)
-          --only NAME     run only these benchmarks (a prefix selects several):
-                          \(benchmarkNames.joined(separator: ", "))
+          --only NAME     run only these benchmarks (a name that is not a benchmark
+                          selects those starting with it, e.g. `handoff`, `spawn-swift`):
+        \(benchmarks.map { "                  \(padRight($0.name, 24)) \($0.figures)" }.joined(separator: "\n"))
           --iterations N  hand-offs / tasks per timed run (bytes-swift: tasks parked)
           --runs R        timed runs per figure (median reported; default 7, quick 5)
         """
@@ -80,6 +96,26 @@ func fail(_ message: String) -> Never {
     exit(2)
 }
 
+/// Where ``blockingAwait(_:)`` receives its result.
+final class AwaitBox<T>: @unchecked Sendable {
+    var value: T? = nil
+    let done = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
+    init() { sem_init(done, 0, 0) }
+    deinit { sem_destroy(done); done.deallocate() }
+}
+
+/// Runs `body` on the global concurrent executor and blocks this thread until it
+/// returns its result.
+func blockingAwait<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T {
+    let box = AwaitBox<T>()
+    Task.detached {
+        box.value = await body()
+        sem_post(box.done)
+    }
+    while sem_wait(box.done) != 0 {}   // retry on EINTR
+    return box.value!
+}
+
 /// One reported number.
 struct Figure {
     let name: String
@@ -108,7 +144,12 @@ func spread(_ values: [Double]) -> String {
 
 @main
 struct PollenBench {
-    static func main() async {
+    /// Synchronous on purpose: the Pollen benchmarks run right here on the main
+    /// thread, and the Swift ones on the global concurrent executor through
+    /// ``blockingAwait(_:)``. (An `async` main parks the main thread in
+    /// `dispatch_main`, which valgrind 3.19 cannot follow: it crashes as soon as
+    /// a worker thread starts, which would rule out Board/bench-host-instr.)
+    static func main() {
         let o = Options.parse(CommandLine.arguments)
         let runs = o.runs ?? (o.quick ? 5 : 7)
         func count(full: Int, quick: Int) -> Int { o.iterations ?? (o.quick ? quick : full) }
@@ -122,90 +163,134 @@ struct PollenBench {
             let n = count(full: 2_000_000, quick: 200_000)
             let r = pollenHandoff(handoffs: n, runs: runs, driver: .runReady)
             report.add("host_handoff_ns_pollen", median(r.perRun), decimals: 2, unit: "ns",
-                       "median; Executor<1>, 2 tasks, waker.wake(), driver `while runReady(tasks) > 0 {}`; \(n) hand-offs/run, \(spread(r.perRun)); mallocs in loop: \(r.mallocs)")
-            let loop = pollenHandoff(handoffs: n, runs: runs, driver: .runLoop)
-            report.add("host_handoff_ns_pollen_runloop", median(loop.perRun), decimals: 2, unit: "ns",
-                       "same, driven by run(on: NullPlatform, idle: .busyPoll, tasks:) (clock + timer check per pass); \(spread(loop.perRun)); mallocs in loop: \(loop.mallocs)")
+                       "median; Executor<1>, 2 tasks, stored waker.wake(); driver `while runReady(tasks) > 0 {}`; \(n) hand-offs/run, \(spread(r.perRun)); mallocs in loop: \(r.mallocs)")
+        }
+        if o.selected("handoff-pollen-runloop") {
+            let n = count(full: 2_000_000, quick: 200_000)
+            let r = pollenHandoff(handoffs: n, runs: runs, driver: .runLoop)
+            report.add("host_handoff_ns_pollen_runloop", median(r.perRun), decimals: 2, unit: "ns",
+                       "same, driver run(on: NullPlatform, idle: .busyPoll, tasks:) (+ clock read, timer check per pass); \(spread(r.perRun)); mallocs: \(r.mallocs)")
+        }
+        if o.selected("handoff-pollen-module") {
+            let n = count(full: 500_000, quick: 50_000)
+            let r = moduleHandoff(handoffs: n, runs: runs)
+            report.add("host_handoff_ns_pollen_module", median(r.perRun), decimals: 2, unit: "ns",
+                       "same as host_handoff_ns_pollen through the separately built Pollen library module (as a SwiftPM client gets it; -cross-module-optimization in release); \(spread(r.perRun)); mallocs: \(r.mallocs)")
         }
         if o.selected("handoff-swift") {
             let n = count(full: 200_000, quick: 20_000)
-            _ = await swiftHandoffGlobal(handoffs: 2_000)   // warm-up: worker threads, metadata (fixed size)
-            var perRun: [Double] = [], parked: [Double] = []
-            for _ in 0..<runs {
-                let r = await swiftHandoffGlobal(handoffs: n)
-                perRun.append(r.nsPerHandoff); parked.append(r.parkedFraction)
+            let (perRun, parked) = blockingAwait { () async -> ([Double], [Double]) in
+                _ = await swiftHandoffGlobal(handoffs: 2_000)   // warm-up: worker threads, metadata (fixed size)
+                var perRun: [Double] = [], parked: [Double] = []
+                for _ in 0..<runs {
+                    let r = await swiftHandoffGlobal(handoffs: n)
+                    perRun.append(r.nsPerHandoff); parked.append(r.parkedFraction)
+                }
+                return (perRun, parked)
             }
             report.add("host_handoff_ns_swift", median(perRun), decimals: 1, unit: "ns",
-                       "median; 2 Tasks on the global executor, withUnsafeContinuation + Mutex slot; \(n) hand-offs/run, \(spread(perRun)); waits that suspended: \(format(100 * median(parked), decimals: 1))%")
-            _ = await swiftHandoffActor(handoffs: 2_000)
-            var actorRuns: [Double] = [], actorParked: [Double] = []
-            for _ in 0..<runs {
-                let r = await swiftHandoffActor(handoffs: n)
-                actorRuns.append(r.nsPerHandoff); actorParked.append(r.parkedFraction)
+                       "median; 2 Tasks on the global executor, withUnsafeContinuation + Mutex-protected slot; \(n) hand-offs/run, \(spread(perRun)); waits that suspended: \(format(100 * median(parked), decimals: 1))%")
+        }
+        if o.selected("handoff-swift-actor") {
+            let n = count(full: 200_000, quick: 20_000)
+            let (perRun, parked) = blockingAwait { () async -> ([Double], [Double]) in
+                _ = await swiftHandoffActor(handoffs: 2_000)
+                var perRun: [Double] = [], parked: [Double] = []
+                for _ in 0..<runs {
+                    let r = await swiftHandoffActor(handoffs: n)
+                    perRun.append(r.nsPerHandoff); parked.append(r.parkedFraction)
+                }
+                return (perRun, parked)
             }
-            report.add("host_handoff_ns_swift_actor", median(actorRuns), decimals: 1, unit: "ns",
-                       "same ping-pong, both tasks isolated to one actor; \(spread(actorRuns)); waits that suspended: \(format(100 * median(actorParked), decimals: 1))%")
+            report.add("host_handoff_ns_swift_actor", median(perRun), decimals: 1, unit: "ns",
+                       "same ping-pong, both tasks isolated to one actor (no lock); \(spread(perRun)); waits that suspended: \(format(100 * median(parked), decimals: 1))%")
         }
         if o.selected("spawn-pollen") {
             let n = count(full: 2_000_000, quick: 200_000)
             let r = pollenSpawn(tasks: n, runs: runs, batched: true)
             report.add("host_spawn_ns_pollen", median(r.perRun), decimals: 2, unit: "ns",
                        "median; spawn \(spawnBatch) into a 32-slot pool, one runReady(pool) completes them; \(n) tasks/run, \(spread(r.perRun)); mallocs: \(r.mallocs)")
-            let s = pollenSpawn(tasks: n, runs: runs, batched: false)
-            report.add("host_spawn_ns_pollen_single", median(s.perRun), decimals: 2, unit: "ns",
-                       "one at a time: spawn, runReady(pool); \(spread(s.perRun)); mallocs: \(s.mallocs)")
+        }
+        if o.selected("spawn-pollen-single") {
+            let n = count(full: 2_000_000, quick: 200_000)
+            let r = pollenSpawn(tasks: n, runs: runs, batched: false)
+            report.add("host_spawn_ns_pollen_single", median(r.perRun), decimals: 2, unit: "ns",
+                       "one at a time into a 1-slot pool: spawn, runReady(pool); \(spread(r.perRun)); mallocs: \(r.mallocs)")
+        }
+        if o.selected("spawn-pollen-module") {
+            let n = count(full: 500_000, quick: 50_000)
+            let r = moduleSpawn(tasks: n, runs: runs)
+            report.add("host_spawn_ns_pollen_module", median(r.perRun), decimals: 2, unit: "ns",
+                       "same as host_spawn_ns_pollen through the separately built Pollen module; \(spread(r.perRun)); mallocs: \(r.mallocs)")
         }
         if o.selected("spawn-swift") {
             let n = count(full: 200_000, quick: 20_000)
-            _ = await swiftSpawnGroup(tasks: 2_000)
-            var perRun: [Double] = []
-            for _ in 0..<runs { perRun.append(Double(await swiftSpawnGroup(tasks: n)) / Double(n)) }
+            let perRun = blockingAwait { () async -> [Double] in
+                _ = await swiftSpawnGroup(tasks: 2_000)
+                var perRun: [Double] = []
+                for _ in 0..<runs { perRun.append(Double(await swiftSpawnGroup(tasks: n)) / Double(n)) }
+                return perRun
+            }
             report.add("host_spawn_ns_swift", median(perRun), decimals: 1, unit: "ns",
                        "median; withTaskGroup, addTask {} x\(spawnBatch), waitForAll(); \(n) tasks/run, \(spread(perRun))")
-            _ = await swiftSpawnTask(tasks: 2_000)
-            var single: [Double] = []
-            for _ in 0..<runs { single.append(Double(await swiftSpawnTask(tasks: n)) / Double(n)) }
-            report.add("host_spawn_ns_swift_task", median(single), decimals: 1, unit: "ns",
-                       "one at a time: await Task {}.value; \(spread(single))")
+        }
+        if o.selected("spawn-swift-task") {
+            let n = count(full: 200_000, quick: 20_000)
+            let perRun = blockingAwait { () async -> [Double] in
+                _ = await swiftSpawnTask(tasks: 2_000)
+                var perRun: [Double] = []
+                for _ in 0..<runs { perRun.append(Double(await swiftSpawnTask(tasks: n)) / Double(n)) }
+                return perRun
+            }
+            report.add("host_spawn_ns_swift_task", median(perRun), decimals: 1, unit: "ns",
+                       "one at a time: await Task {}.value; \(spread(perRun))")
         }
         if o.selected("allocs-pollen") {
             let n = count(full: 100_000, quick: 20_000)
             let r = pollenAllocsPerTask(tasks: n)
             report.add("host_allocs_per_task_pollen", r.perTask, decimals: 2, unit: "calls",
-                       "malloc-family calls counted over \(r.tasks) spawn/poll/complete cycles: \(r.thread) on the executor thread, \(r.process) process-wide")
+                       "malloc-family calls over \(r.tasks) spawn/poll/complete cycles (batched + single): \(r.thread) on the executor thread, \(r.process) process-wide")
         }
         if o.selected("allocs-swift") {
             let n = count(full: 100_000, quick: 10_000)
-            _ = await swiftSpawnGroup(tasks: 2_000)
-            var before = pollen_malloc_total()
-            _ = await swiftSpawnGroup(tasks: n)
-            var calls = pollen_malloc_total() - before
-            report.add("host_allocs_per_task_swift", Double(calls) / Double(n), decimals: 2, unit: "calls",
-                       "process-wide malloc-family calls / task, task group (addTask {} x\(spawnBatch), waitForAll), \(n) tasks")
-            _ = await swiftSpawnTask(tasks: 2_000)
-            before = pollen_malloc_total()
-            _ = await swiftSpawnTask(tasks: n)
-            calls = pollen_malloc_total() - before
-            report.add("host_allocs_per_task_swift_task", Double(calls) / Double(n), decimals: 2, unit: "calls",
+            let (group, single) = blockingAwait { () async -> (UInt64, UInt64) in
+                _ = await swiftSpawnGroup(tasks: 2_000)
+                var before = pollen_malloc_total()
+                _ = await swiftSpawnGroup(tasks: n)
+                let group = pollen_malloc_total() - before
+                _ = await swiftSpawnTask(tasks: 2_000)
+                before = pollen_malloc_total()
+                _ = await swiftSpawnTask(tasks: n)
+                return (group, pollen_malloc_total() - before)
+            }
+            report.add("host_allocs_per_task_swift", Double(group) / Double(n), decimals: 2, unit: "calls",
+                       "process-wide malloc-family calls / task: task group (addTask {} x\(spawnBatch), waitForAll), \(n) tasks")
+            report.add("host_allocs_per_task_swift_task", Double(single) / Double(n), decimals: 2, unit: "calls",
                        "same for await Task {}.value, \(n) tasks")
         }
         if o.selected("bytes-pollen") {
             let b = pollenBytesPerSuspendedTask()
             report.add("host_bytes_per_suspended_task_pollen", b.total, decimals: 2, unit: "bytes",
-                       "static: pool slot stride \(b.slotStride) B (future \(b.futureSize) B + state/output/padding) + executor \(format(b.executorPerSlot, decimals: 3)) B/slot")
+                       "layout: pool slot stride \(b.slotStride) B (future \(b.futureSize) B + state, output room, padding) + executor \(format(b.executorPerSlot, decimals: 3)) B/slot; heap growth with 32 suspended: \(b.heapGrowth) B")
         }
         if o.selected("bytes-swift") {
             let n = o.iterations ?? 10_000
-            _ = await swiftBytesPerSuspendedTask(count: 1_000)
-            let b = await swiftBytesPerSuspendedTask(count: n)
+            _ = swiftBytesPerSuspendedTask(count: 1_000)   // warm-up
+            let b = swiftBytesPerSuspendedTask(count: n)
             report.add("host_bytes_per_suspended_task_swift", b, decimals: 1, unit: "bytes",
-                       "mallinfo2 in-use delta (all arenas) / \(n) Tasks parked in withUnsafeContinuation")
+                       "mallinfo2 in-use growth (all arenas) / \(n) Tasks parked in withUnsafeContinuation")
         }
 
         print(String(repeating: "-", count: 100))
         if let p = report.value("host_handoff_ns_pollen"), let s = report.value("host_handoff_ns_swift") {
             let ratio = s / p
             print("hand-off: Pollen \(format(ratio, decimals: 1))x faster than the Swift continuation ping-pong (target >= 50x: \(ratio >= 50 ? "met" : "NOT met"))")
+        }
+        if let p = report.value("host_handoff_ns_pollen"), let s = report.value("host_handoff_ns_swift_actor") {
+            print("hand-off: Pollen \(format(s / p, decimals: 1))x faster than the actor-isolated Swift ping-pong")
+        }
+        if let p = report.value("host_handoff_ns_pollen_module"), let s = report.value("host_handoff_ns_swift") {
+            print("hand-off through the separately built Pollen module: \(format(s / p, decimals: 1))x faster than Swift")
         }
         if let p = report.value("host_spawn_ns_pollen"), let s = report.value("host_spawn_ns_swift") {
             print("spawn: Pollen \(format(s / p, decimals: 1))x faster than a Swift task group")

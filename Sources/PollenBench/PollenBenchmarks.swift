@@ -3,8 +3,16 @@
 // measured loop starts; every measured loop runs between
 // pollen_malloc_count_begin/end and the count is reported, so "0 allocations"
 // is a measurement, not a claim.
+//
+// Which Pollen: the core's sources are compiled into this module (PollenCore is
+// a symlink to Sources/Pollen), so `Executor`, `TaskPool`, `Future` … below are
+// this module's copy, optimised whole-module together with the tasks, exactly
+// as ./Board/build compiles firmware (core + app in one module). The copy in the
+// separately compiled `Pollen` library is measured too (ModuleVariant.swift):
+// Package.swift builds it with -cross-module-optimization in release, so its
+// generics are specialised for the caller's task types and it comes within ~10%
+// of the in-module copy; without that flag it is an order of magnitude slower.
 import MallocCounter
-import Pollen
 import PollenHost
 
 // MARK: - Hand-off
@@ -71,8 +79,8 @@ enum PollenDriver {
 /// A pinned executor with the two ping-pong tasks' pool and their shared state,
 /// allocated once and reused by every run.
 final class PollenPingPongRig {
-    let executor = Pinned(Executor<1>())
-    let pool = Pinned(TaskPool<PingPong, 2>(name: "pingpong"))
+    let executor = Pinned(Executor<1>()).address
+    let pool = Pinned(TaskPool<PingPong, 2>(name: "pingpong")).address
     let shared = UnsafeMutablePointer<PingShared>.allocate(capacity: 1)
     let tasks: PoolRef<PingPong, 2>
 
@@ -148,10 +156,10 @@ let spawnBatch = 32
 /// A 32-slot pool of trivial tasks and a 1-slot one, each on its own pinned
 /// `Executor<1>` (single-word ready mask, as firmware with ≤ 32 tasks has).
 final class PollenSpawnRig {
-    let batchExecutor = Pinned(Executor<1>())
-    let singleExecutor = Pinned(Executor<1>())
-    let batchPool = Pinned(TaskPool<Trivial, 32>(name: "trivial-batch"))
-    let singlePool = Pinned(TaskPool<Trivial, 1>(name: "trivial-single"))
+    let batchExecutor = Pinned(Executor<1>()).address
+    let singleExecutor = Pinned(Executor<1>()).address
+    let batchPool = Pinned(TaskPool<Trivial, 32>(name: "trivial-batch")).address
+    let singlePool = Pinned(TaskPool<Trivial, 1>(name: "trivial-single")).address
     let counter = UnsafeMutablePointer<Int>.allocate(capacity: 1)
     let batch: PoolRef<Trivial, 32>
     let single: PoolRef<Trivial, 1>
@@ -245,12 +253,32 @@ struct WaitFlag: Future {
 /// RAM per suspended task, from the type layout (exact, no measurement noise):
 /// the pool's per-slot stride (future in place, output room, state) plus the
 /// executor's per-slot share (ready bit, generation byte, overflow bit, summary).
-func pollenBytesPerSuspendedTask() -> (total: Double, slotStride: Int, futureSize: Int, executorPerSlot: Double) {
+/// As a cross-check, 32 such tasks are spawned and polled until all are suspended,
+/// and the heap's growth meanwhile is returned (it should be 0).
+func pollenBytesPerSuspendedTask() -> (total: Double, slotStride: Int, futureSize: Int, executorPerSlot: Double, heapGrowth: Int) {
     let p32 = MemoryLayout<TaskPool<WaitFlag, 32>>.size
     let p64 = MemoryLayout<TaskPool<WaitFlag, 64>>.size
     let stride = (p64 - p32) / 32
     let e1 = MemoryLayout<Executor<1>>.size
     let e2 = MemoryLayout<Executor<2>>.size
     let executorPerSlot = Double(e2 - e1) / 32
-    return (Double(stride) + executorPerSlot, stride, MemoryLayout<WaitFlag>.size, executorPerSlot)
+
+    let executor = Pinned(Executor<1>()).address
+    let pool = Pinned(TaskPool<WaitFlag, 32>(name: "suspended")).address
+    let flag = UnsafeMutablePointer<Bool>.allocate(capacity: 1)
+    flag.initialize(to: false)
+    let tasks: PoolRef<WaitFlag, 32>
+    do throws(CapacityError) { tasks = try executor.pointee.attach(&pool.pointee) } catch { fatalError("\(error)") }
+    let before = heapBytesInUse()
+    do throws(SpawnError) {
+        for _ in 0..<32 { try tasks.spawn(WaitFlag(flag: flag)) }
+    } catch { fatalError("\(error)") }
+    executor.pointee.runReady(tasks)   // each polled once: all 32 now suspended
+    let growth = heapBytesInUse() - before
+    precondition(pool.pointee.occupiedCount == 32, "suspended tasks completed")
+    flag.pointee = true
+    for i in 0..<32 { executor.pointee.waker(forSlot: i).wake() }
+    executor.pointee.runReady(tasks)
+    precondition(pool.pointee.occupiedCount == 0, "suspended tasks did not complete")
+    return (Double(stride) + executorPerSlot, stride, MemoryLayout<WaitFlag>.size, executorPerSlot, growth)
 }

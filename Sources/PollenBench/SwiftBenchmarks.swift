@@ -1,7 +1,9 @@
 // The Swift Concurrency half: the same figures with what a Swift user would
-// otherwise reach for. These functions are nonisolated and async, so they run
-// on the global concurrent executor (not the main actor), as plain `Task {}`
-// code in a library would.
+// otherwise reach for. The async functions are nonisolated and are started by
+// `blockingAwait` on the global concurrent executor (not the main actor), so
+// the `Task {}`s they create run there too, as plain `Task {}` code in a
+// library would. (On Linux the global executor runs on libdispatch's worker
+// threads.)
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -165,36 +167,39 @@ func swiftSpawnTask(tasks: Int) async -> UInt64 {
 
 // MARK: - Bytes per suspended task
 
-/// Heap bytes per suspended task: starts `count` unstructured tasks that each
-/// park on `withUnsafeContinuation`, waits until all have parked, and divides the
-/// growth of the heap's in-use bytes (all arenas) by `count`. Everything the
-/// benchmark itself needs (task handles, continuation slots) is allocated before
-/// the baseline. Returns bytes per task.
-func swiftBytesPerSuspendedTask(count: Int) async -> Double {
+/// Heap bytes per suspended task: starts `count` tasks that each park on
+/// `withUnsafeContinuation`, waits until all have parked, and divides the growth
+/// of the heap's in-use bytes (all arenas) by `count`. Everything the benchmark
+/// itself needs (continuation slots, counters) is allocated before the baseline.
+///
+/// Synchronous, called from the main thread: the main thread (not a worker of
+/// the cooperative pool, which may be a single thread) polls the counters while
+/// the tasks run. `Task.detached` because the caller is on the main actor, which
+/// does not run while the main thread waits here.
+func swiftBytesPerSuspendedTask(count: Int) -> Double {
     let slots = UnsafeMutablePointer<UnsafeContinuation<Void, Never>?>.allocate(capacity: count)
     slots.initialize(repeating: nil, count: count)
-    defer { slots.deallocate() }
-    let parked = Unchecked(UnsafeMutablePointer<Atomic<Int>>.allocate(capacity: 1))
-    parked.value.initialize(to: Atomic(0))
-    defer { parked.value.deallocate() }
-    var handles: [Task<Void, Never>] = []
-    handles.reserveCapacity(count)
-    let slotsBox = Unchecked(slots)
+    let counters = UnsafeMutablePointer<Atomic<Int>>.allocate(capacity: 2)   // parked, finished
+    (counters + 0).initialize(to: Atomic(0))
+    (counters + 1).initialize(to: Atomic(0))
+    defer { slots.deallocate(); counters.deallocate() }
+    let shared = Unchecked((slots, counters))
 
     let before = heapBytesInUse()
     for i in 0..<count {
-        handles.append(Task {
+        Task.detached {
             await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
-                slotsBox.value[i] = continuation
-                parked.value.pointee.add(1, ordering: .releasing)
+                shared.value.0[i] = continuation
+                shared.value.1[0].add(1, ordering: .releasing)
             }
-        })
+            shared.value.1[1].add(1, ordering: .releasing)
+        }
     }
     // Wait (without touching the heap) until every task has parked.
-    while parked.value.pointee.load(ordering: .acquiring) < count { usleep(200) }
+    while counters[0].load(ordering: .acquiring) < count { usleep(100) }
     let after = heapBytesInUse()
 
     for i in 0..<count { slots[i]!.resume() }
-    for h in handles { await h.value }
+    while counters[1].load(ordering: .acquiring) < count { usleep(100) }
     return Double(after - before) / Double(count)
 }
