@@ -261,6 +261,23 @@ extension BoardSupport {
         pollen_exit(code)
     }
 
+    /// Start-up failed: prints the capacity check's message on the console and
+    /// exits with code 1.
+    public static func fail(_ error: CapacityError) -> Never {
+        var console = BoardConsole()
+        error.describe(to: &console)
+        writeByte(0x0A)
+        exit(1)
+    }
+
+    /// A spawn failed: prints its message on the console and exits with code 1.
+    public static func fail(_ error: SpawnError) -> Never {
+        var console = BoardConsole()
+        error.describe(to: &console)
+        writeByte(0x0A)
+        exit(1)
+    }
+
     /// Deepest main-stack use so far, in bytes (from the paint laid at reset).
     public static var stackHighWaterBytes: UInt32 { pollen_stack_high_water_bytes() }
 

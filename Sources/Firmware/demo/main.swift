@@ -105,8 +105,7 @@ struct Demo {
             ticker = try executor.attach(&tickers)
             echo = try executor.attach(&echoes)
         } catch {
-            error.describe(to: &console)
-            Board.exit(1)
+            Board.fail(error)
         }
         executor.attach(timers: &timers)
         executor.describeCapacity(to: &console)
@@ -116,8 +115,7 @@ struct Demo {
             try ticker.spawn(TickerTask())
             try echo.spawn(EchoTask())
         } catch {
-            error.describe(to: &console)
-            Board.exit(1)
+            Board.fail(error)
         }
         executor.run(on: &platform, idle: .sleep, tasks: tasks(ticker, echo))
         Board.exit(0)

@@ -120,10 +120,7 @@ struct ChannelTest {
         do throws(CapacityError) {
             consumer = try executor.attach(&consumers)
         } catch {
-            var console = BoardConsole()
-            error.describe(to: &console)
-            Board.writeByte(0x0A)
-            Board.exit(1)
+            Board.fail(error)
         }
         _ = try? consumer.spawn(Consumer())
         executor.run(on: &platform, idle: .sleep, tasks: consumer)

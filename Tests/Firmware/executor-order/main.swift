@@ -88,10 +88,7 @@ struct ExecutorOrder {
             probe = try executor.attach(&probes)
             judge = try executor.attach(&judges)
         } catch {
-            var console = BoardConsole()
-            error.describe(to: &console)
-            Board.writeByte(0x0A)
-            Board.exit(1)
+            Board.fail(error)
         }
 
         /// One executor pass; clears the trace first. Returns the number of polls.

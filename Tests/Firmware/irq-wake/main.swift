@@ -221,10 +221,7 @@ struct IRQWake {
             echo = try executor.attach(&echoes)
             driver = try executor.attach(&drivers)
         } catch {
-            var console = BoardConsole()
-            error.describe(to: &console)
-            Board.writeByte(0x0A)
-            Board.exit(1)
+            Board.fail(error)
         }
         executor.attach(timers: &timers)
         do throws(SpawnError) {
@@ -232,10 +229,7 @@ struct IRQWake {
             try echo.spawn(Echo())
             try driver.spawn(Driver())
         } catch {
-            var console = BoardConsole()
-            error.describe(to: &console)
-            Board.writeByte(0x0A)
-            Board.exit(1)
+            Board.fail(error)
         }
         executor.run(on: &platform, idle: .sleep, tasks: tasks(waiter, echo, driver))
         Board.writeLine("run returned... FAIL")

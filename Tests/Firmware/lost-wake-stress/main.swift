@@ -159,10 +159,7 @@ struct LostWakeStress {
         do throws(CapacityError) {
             handoff = try executor.attach(&handoffTasks)
         } catch {
-            var console = BoardConsole()
-            error.describe(to: &console)
-            Board.writeByte(0x0A)
-            Board.exit(1)
+            Board.fail(error)
         }
         _ = try? handoff.spawn(Handoff())
         executor.run(on: &platform, idle: .sleep, tasks: handoff)

@@ -150,10 +150,7 @@ struct StackHighWater {
             c = try executor.attach(&consumers)
             r = try executor.attach(&reporters)
         } catch {
-            var console = BoardConsole()
-            error.describe(to: &console)
-            Board.writeByte(0x0A)
-            Board.exit(1)
+            Board.fail(error)
         }
         executor.attach(timers: &timerQueue)
         do throws(SpawnError) {
@@ -163,10 +160,7 @@ struct StackHighWater {
             try c.spawn(Consumer())
             try r.spawn(Reporter())
         } catch {
-            var console = BoardConsole()
-            error.describe(to: &console)
-            Board.writeByte(0x0A)
-            Board.exit(1)
+            Board.fail(error)
         }
         highWaterBeforeRun = Board.stackHighWaterBytes
         executor.run(on: &platform, idle: .sleep, tasks: tasks(j, s, t, c, r))

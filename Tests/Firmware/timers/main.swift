@@ -183,10 +183,7 @@ struct Timers {
             timeout = try executor.attach(&timeouts)
             selector = try executor.attach(&selects)
         } catch {
-            var console = BoardConsole()
-            error.describe(to: &console)
-            Board.writeByte(0x0A)
-            Board.exit(1)
+            Board.fail(error)
         }
         executor.attach(timers: &timerQueue)
         let all = tasks(probe, ticker, timeout, selector)
