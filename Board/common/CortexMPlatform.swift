@@ -1,7 +1,9 @@
 // CortexMPlatform.swift — the core's `Platform` on a Cortex-M: SysTick time and WFI idle.
 //
-// Time: SysTick interrupts every millisecond and the handler adds one to a
-// 64-bit millisecond count (`systickMilliseconds`). `now()` reads that count
+// Time: SysTick interrupts every millisecond and the handler adds 1000 to a
+// 64-bit microsecond count (`systickMicroseconds`; counting microseconds rather
+// than milliseconds spares `now()` a 64-bit multiply, a library call on the
+// Cortex-M0). `now()` reads that count
 // together with the SysTick down-counter, both with interrupts masked, and
 // returns microseconds. 64 bits because a 32-bit millisecond count wraps after
 // 49.7 days; on ARMv6-M a 64-bit load is two loads, hence the mask.
@@ -13,17 +15,17 @@
 // between "nothing is ready" and "sleep" is never lost. The 1 ms SysTick bounds
 // every sleep, so deadlines are met within a tick without a separate alarm.
 
-/// Milliseconds since SysTick was started.
+/// Microseconds since SysTick was started, at the last tick (a multiple of 1000).
 ///
 /// Invariant (named "tick count" below): written only by the SysTick handler;
 /// read only with interrupts masked, so no read sees half of an update.
-nonisolated(unsafe) var systickMilliseconds: UInt64 = 0
+nonisolated(unsafe) var systickMicroseconds: UInt64 = 0
 
 /// The SysTick exception handler's Swift half (the vector points at C's
 /// `SysTick_Handler`, which calls this). Advances the tick count.
 @_cdecl("pollen_systick_tick")
 public func systickTick() {
-    systickMilliseconds &+= 1  // tick count: the only writer
+    systickMicroseconds &+= 1_000  // tick count: the only writer
 }
 
 /// The Pollen `Platform` for Cortex-M boards: SysTick for time, `wfi` for sleep.
@@ -53,16 +55,16 @@ public struct CortexMPlatform: Platform {
 
     /// Microseconds since SysTick started, read consistently with the tick count.
     public func currentMicroseconds() -> UInt64 {
-        var milliseconds: UInt64
+        var atTick: UInt64
         var counter: UInt32
         let saved = pollen_critical_enter()
-        milliseconds = systickMilliseconds          // tick count: read masked
+        atTick = systickMicroseconds          // tick count: read masked
         counter = SysTick.current
         if SCB.isSysTickPending {
             // The counter wrapped (before or just after we read it) and the
             // handler has not counted that millisecond yet: count it here and
             // re-read the counter, which is now certainly past the wrap.
-            milliseconds &+= 1
+            atTick &+= 1_000
             counter = SysTick.current
         }
         pollen_critical_exit(saved)
@@ -71,7 +73,7 @@ public struct CortexMPlatform: Platform {
         if microseconds > 999 { microseconds = 999 }
         // (Not `UInt64(microseconds)`: on 32-bit Embedded targets the generic
         // conversion drags in array code and fails -no-allocations.)
-        return milliseconds &* 1_000 &+ UInt64(_truncatingBits: UInt(microseconds))
+        return atTick &+ UInt64(_truncatingBits: UInt(microseconds))
     }
 
     /// The current time in microseconds since SysTick started. Never decreases.

@@ -227,7 +227,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
             while summary != 0 {
                 let group = summary.trailingZeroBitCount
                 summary &= summary &- 1
-                var bits = groups[group].ready.exchange(0, ordering: .acquiring)
+                var bits = groups[unchecked: group].ready.exchange(0, ordering: .acquiring)
                 while bits != 0 {
                     let bit = bits.trailingZeroBitCount
                     bits &= bits &- 1
@@ -291,11 +291,8 @@ public struct Executor<let maskWords: Int>: ~Copyable {
                      "Executor.run: `tasks` must list every attached pool (their slot counts differ)")
         while true {
             let now = platform.now()
-            fireTimers(now: now)
-            if hasReadyTasks {
-                runReady(tasks, now: now)
-                continue
-            }
+            if core.timers.count > 0 || core.overflowDeadline <= now { fireTimers(now: now) }
+            if runReady(tasks, now: now) != 0 || hasReadyTasks { continue }
             let outcome = platform.idle(until: nextDeadline, strategy: strategy,
                                         isStillIdle: { !self.hasReadyTasks })
             if case .stop = outcome { return }

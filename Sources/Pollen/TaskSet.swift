@@ -41,11 +41,14 @@ public struct PoolRef<Task: Future & ~Copyable, let capacity: Int>: TaskSet, @un
 
     public var slotCount: Int { capacity }
 
-    public func contains(_ slot: Int) -> Bool { slot >= base && slot < base &+ capacity }
+    public func contains(_ slot: Int) -> Bool {
+        UInt(bitPattern: slot &- base) < UInt(bitPattern: capacity)   // one unsigned compare
+    }
 
     public func poll(slot: Int, context: inout Context) -> TaskSlotPoll {
-        guard contains(slot) else { return .notRunning }
-        return pool.pointee.pollSlot(slot &- base, &context)
+        let index = slot &- base
+        guard UInt(bitPattern: index) < UInt(bitPattern: capacity) else { return .notRunning }
+        return pool.pointee.pollSlot(index, &context)
     }
 
     /// Same as `TaskPool.spawn(_:)`.

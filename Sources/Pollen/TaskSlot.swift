@@ -32,7 +32,13 @@ struct TaskSlot<Task: Future & ~Copyable>: ~Copyable {
     /// freed; a joinable task's output is kept and the slot becomes `.finished`.
     mutating func poll(_ context: inout Context) -> TaskSlotPoll {
         guard state == .detached || state == .joinable else { return .notRunning }
-        switch task!.poll(&context) {
+        // Safety: a running slot always holds its task, and a single-payload enum
+        // (Optional) keeps its payload at offset 0 (Swift ABI), so the task is polled
+        // in place without the `!` check.
+        let result = withUnsafeMutablePointer(to: &task) {
+            UnsafeMutableRawPointer($0).assumingMemoryBound(to: Task.self).pointee.poll(&context)
+        }
+        switch consume result {
         case .pending:
             return .pending
         case .ready(let value):

@@ -62,7 +62,7 @@ public struct Waker: @unchecked Sendable {
     @discardableResult
     public func wake() -> WakeOutcome {
         // Safety: PINNED; `group` points into the executor that made this waker.
-        guard group.pointee.generations[Int(bit)].load(ordering: .relaxed) == generation else { return .stale }
+        guard group.pointee.generations[unchecked: Int(bit)].load(ordering: .relaxed) == generation else { return .stale }
         group.pointee.ready.bitwiseOr(1 &<< UInt32(bit), ordering: .releasing)
         if twoLevel {
             // Safety: groups are contiguous, so group 0 is `groupIndex` groups back.
@@ -74,7 +74,7 @@ public struct Waker: @unchecked Sendable {
     /// `true` when the task this waker was made for has ended (completed or been
     /// cancelled): waking it would do nothing.
     public var isStale: Bool {
-        group.pointee.generations[Int(bit)].load(ordering: .relaxed) != generation
+        group.pointee.generations[unchecked: Int(bit)].load(ordering: .relaxed) != generation
     }
 
     /// `true` when both wakers schedule the same task (same slot and generation on the
