@@ -1,0 +1,513 @@
+// bench: Pollen's firmware benchmarks. Run by ./Board/bench under
+//
+//     qemu-system-arm -M <board> -icount shift=0,sleep=off ... -kernel bench.elf
+//
+// and prints one `name=value` line per figure (prefix `m4_` on the Cortex-M4
+// mps2-an386, `m0_` on the Cortex-M0 microbit), then exits 0 (semihosting).
+//
+// # How time is measured
+//
+// With `-icount shift=0` QEMU's virtual clock advances exactly 1 ns per executed
+// instruction (and not at all otherwise: exception entry/exit and a `wfi` that
+// does not sleep cost 0 ns; `sleep=off` makes a real sleep jump to the next
+// timer event instead of waiting). SysTick is clocked from that virtual clock
+// at the board's CPU frequency, so one SysTick cycle is 1e9 / cpuHz
+// instructions: 40 on the mps2-an386 (25 MHz), 62.5 on the microbit (16 MHz).
+// `Board.start()` runs as in any app (NVIC: the software interrupt), then
+// `startBenchClock()` turns SysTick into a free-running 24-bit down-counter with
+// no interrupt (reload 2^24 − 1): `stamp()` is one load of its count, and an
+// interval is (start − end) mod 2^24 cycles (up to 671 ms at 25 MHz). So no tick
+// handler runs inside a measurement, and no stamp can race a tick (reading the
+// 1 ms count and the counter together is racy under QEMU: one sample in a few
+// thousand came out 1 ms off). Instructions = cycles × 1e9 / cpuHz.
+// (Semihosting SYS_ELAPSED is host wall time in QEMU, and QEMU models no DWT
+// cycle counter, so SysTick is the finest virtual-time source.)
+//
+// The run-loop variants still call `CortexMPlatform.now()`: with the counter no
+// longer 1 ms long its value is meaningless (nothing here uses it), but it runs
+// the same instructions as with the 1 ms tick.
+//
+// Checked: the countdown baseline loop is 5 instructions in the disassembly and
+// measures 12,500 cycles per 100,000 iterations = 5.00 on the mps2-an386.
+//
+// # Hand-off (`handoff_instr*`)
+//
+// Two tasks of one pool, A and B, each holding the other's waker. Polled, a task
+// decrements a budget word and, if it was not zero, wakes its peer, then returns
+// `.pending`. Driver: `while executor.runReady(tasks) != 0 {}`: every pass polls
+// exactly one task, which wakes the other, so N passes = N hand-offs (plus one
+// last poll and one empty pass, a constant). The budget word is a volatile RAM
+// cell, and the baseline is the same countdown loop with no executor:
+//
+//     handoff_instr = (cycles(hand-offs) − cycles(countdown baseline)) × 1e9/cpuHz / N
+//
+// i.e. everything Pollen adds per hand-off: the wake (generation check + atomic
+// OR), the pass (atomic exchange, bit scan, loop), the dispatch (context, slot
+// range check, slot state check) and the call into the future's poll.
+//
+// Variants: `_1` one task waking itself; `_32` 32 tasks in the pool (30 parked:
+// polled once at start, never woken; the active pair in the two highest slots);
+// `_256` the same with 256 tasks (Executor<8>, two-level mask: summary word);
+// `_2_exec8` the pair alone in an Executor<8> (the two-level cost without the
+// extra tasks); `handoff_run_instr` the pair driven by
+// `run(on:idle: .busyPoll, tasks:)` with the real Cortex-M clock (adds the clock
+// read and timer check of every round).
+//
+// # Interrupt to poll (`irq_to_poll_instr*`)
+//
+// One task; the software IRQ's hook (`Board.setSoftwareInterruptHook`) takes a
+// stamp t0 and calls the task's `waker.wake()`; the task's poll takes a stamp t1
+// first thing. latency = mean(t1 − t0) − (cost of one stamp, measured with two
+// back-to-back stamps). The executor runs `run(on: platform, idle: …)` with a
+// platform that is `CortexMPlatform` except that its idle step raises the
+// software IRQ: for `.sleep` (`irq_to_poll_instr`, the default strategy of apps)
+// it does exactly `cpsid i; if isStillIdle() { pend IRQ; wfi }; cpsie i` — from
+// the handler on, the same path as an interrupt that ends a real `wfi`; for
+// `.busyPoll` (`_busy`) it pends the IRQ with interrupts enabled (the handler
+// runs at once) and returns. `_runready` drives `runReady` directly (pend, then
+// one pass): the floor without the run loop's clock read and timer check.
+// SysTick has 40-instruction (M4) resolution, so every sample is preceded by a
+// dither delay (0...40 spins of a 3-4 instruction loop) that spreads the phase:
+// the mean is then unbiased (the stamp-cost calibration reads 1.04–1.06 for a
+// true 1). 2,000 samples.
+//
+// # Trace build (`-DBENCH_TRACE`)
+//
+// Board/bench's profile step builds this file with `-g -DBENCH_TRACE`: 4
+// hand-offs and 4 interrupt samples, nothing printed, for QEMU's
+// one-line-per-instruction trace (Board/bench-profile.py reads it).
+//
+// # Sizes
+//
+// `executor_ram_bytes_32`: MemoryLayout<Executor<1>>.size (32 slots).
+// `per_task_overhead_bytes`: RAM a slot costs beyond its future, for an 8-byte
+// future: (size of TaskPool<F, 64> − TaskPool<F, 32>) / 32 − size of F, plus the
+// slot's generation byte in the executor (the ready bit, 1/8 byte, not counted).
+
+import _Volatile
+
+// MARK: - Board facts
+
+#if ARMV6M
+let figurePrefix: StaticString = "m0_"
+#else
+let figurePrefix: StaticString = "m4_"
+#endif
+
+#if BENCH_TRACE
+// The trace build (Board/bench's profile step: -g -DBENCH_TRACE, run with QEMU's
+// instruction trace): a few hand-offs and interrupt samples, nothing else.
+let handoffs: UInt32 = 4
+let irqSamples: UInt32 = 4
+#else
+/// Hand-offs per measurement.
+let handoffs: UInt32 = 100_000
+/// Interrupt → poll samples per measurement.
+let irqSamples: UInt32 = 2_000
+#endif
+
+// MARK: - Clock
+
+/// Turns SysTick into a free-running 24-bit down-counter with no interrupt
+/// (reload 2^24 − 1): one load reads the time, and no tick handler runs inside
+/// a measurement. Intervals up to 2^24 cycles (671 ms at 25 MHz) are measured
+/// modulo 2^24.
+func startBenchClock() {
+    mmio(0xE000_E010).store(0)              // CSR: stop
+    mmio(0xE000_E014).store(0x00FF_FFFF)    // RVR
+    mmio(0xE000_E018).store(0)              // CVR: clear
+    mmio(0xE000_E010).store(0b101)          // CSR: processor clock, enabled, no TICKINT
+}
+
+/// The SysTick counter (counts down).
+@inline(__always)
+func stamp() -> UInt32 { SysTick.current }
+
+/// SysTick cycles from stamp `start` to stamp `end`.
+@inline(__always)
+func cycles(from start: UInt32, to end: UInt32) -> UInt32 { (start &- end) & 0x00FF_FFFF }
+
+/// Instructions (virtual ns) for `cycles` SysTick cycles, ×100, divided by `count`.
+func hundredthsPerOp(cycles: Int64, count: UInt32) -> Int64 {
+    let negative = cycles < 0
+    let magnitude = UInt64(bitPattern: negative ? -cycles : cycles)
+    let value = magnitude &* 100_000_000_000 / (UInt64(_truncatingBits: UInt(Board.cpuHz)) &* UInt64(_truncatingBits: UInt(count)))
+    return negative ? -Int64(bitPattern: value) : Int64(bitPattern: value)
+}
+
+/// Widening without the generic integer conversions (on 32-bit Embedded targets
+/// they drag in array code and fail -no-allocations).
+@inline(__always)
+func wide(_ x: UInt32) -> Int64 { Int64(bitPattern: UInt64(_truncatingBits: UInt(x))) }
+
+// MARK: - Output
+
+func writeFixed(_ hundredths: Int64) {
+    var v = hundredths
+    if v < 0 { Board.writeByte(0x2D); v = -v }
+    let whole = UInt32(truncatingIfNeeded: v / 100)
+    let frac = UInt32(truncatingIfNeeded: v % 100)
+    Board.writeDecimal(whole)
+    Board.writeByte(0x2E)
+    Board.writeByte(0x30 &+ UInt8(truncatingIfNeeded: frac / 10))
+    Board.writeByte(0x30 &+ UInt8(truncatingIfNeeded: frac % 10))
+}
+
+func figure(_ name: StaticString, hundredths: Int64) {
+    Board.write(figurePrefix); Board.write(name); Board.writeByte(0x3D)
+    writeFixed(hundredths)
+    Board.writeByte(0x0A)
+}
+
+func figure(_ name: StaticString, _ value: Int) {
+    Board.write(name); Board.writeByte(0x3D)
+    if value < 0 { Board.writeByte(0x2D) }
+    Board.writeDecimal(UInt32(truncatingIfNeeded: value.magnitude))
+    Board.writeByte(0x0A)
+}
+
+func note(_ text: StaticString, _ value: UInt32) {
+    Board.write("# "); Board.write(figurePrefix); Board.write(text); Board.writeDecimal(value); Board.writeByte(0x0A)
+}
+
+// MARK: - Volatile RAM cells (not optimized away, same cost in every loop)
+
+nonisolated(unsafe) var budgetWord: UInt32 = 0
+nonisolated(unsafe) var ditherWord: UInt32 = 0
+
+@inline(__always)
+func cell(_ word: UnsafeMutablePointer<UInt32>) -> VolatileMappedRegister<UInt32> {
+    VolatileMappedRegister<UInt32>(unsafeBitPattern: UInt(bitPattern: word))
+}
+
+@inline(__always)
+var budget: VolatileMappedRegister<UInt32> { cell(withUnsafeMutablePointer(to: &budgetWord) { $0 }) }
+
+/// Spins `n` times on a volatile RAM word: shifts the phase of what follows
+/// against SysTick's 40-instruction cycle.
+@inline(never)
+func dither(_ n: UInt32) {
+    let word = cell(withUnsafeMutablePointer(to: &ditherWord) { $0 })
+    var i = n
+    while i != 0 { word.store(i); i &-= 1 }
+}
+
+/// The countdown the hand-off tasks do, without an executor: the baseline.
+@inline(never)
+func countdownBaseline(_ n: UInt32) -> UInt32 {
+    budget.store(n)
+    let t0 = stamp()
+    while true {
+        let left = budget.load()
+        if left == 0 { break }
+        budget.store(left &- 1)
+    }
+    return cycles(from: t0, to: stamp())
+}
+
+// MARK: - Hand-off tasks
+
+/// One side of a hand-off: while the budget lasts, wakes its peer. Parked tasks
+/// (their own peer) are polled once at start, with the budget at zero, and never
+/// woken again.
+struct Relay: Future {
+    var peer: Waker
+
+    mutating func poll(_ context: inout Context) -> Poll<Void> {
+        let left = budget.load()
+        if left != 0 {
+            budget.store(left &- 1)
+            peer.wake()
+        }
+        return .pending
+    }
+}
+
+public let pollenTaskSize_Relay = MemoryLayout<Relay>.size
+
+/// Attaches `pool`, fills it (the active pair in its two highest slots, or one
+/// self-waking task when capacity is 1; every other task is its own peer and is
+/// never woken), polls every task once, then times
+/// `n` hand-offs. Returns SysTick cycles.
+@inline(never)
+func timeHandoffs<let W: Int, let C: Int>(
+    _ executor: inout Executor<W>, _ pool: inout TaskPool<Relay, C>, _ n: UInt32
+) -> (cycles: UInt32, tasks: PoolRef<Relay, C>) {
+    guard let tasks = try? executor.attach(&pool) else { fail("attach") }
+    let a = C >= 2 ? C - 2 : 0
+    let b = C - 1
+    for slot in 0..<C {
+        let peer = slot == a ? b : slot == b ? a : slot
+        guard (try? tasks.spawn(Relay(peer: executor.waker(forSlot: tasks.base + peer)))) != nil else { fail("spawn") }
+    }
+    budget.store(0)
+    while executor.runReady(tasks) != 0 {}      // first polls: every task parks
+    budget.store(n)
+    executor.waker(forSlot: tasks.base + a).wake()
+    let t0 = stamp()
+    while executor.runReady(tasks) != 0 {}
+    return (cycles(from: t0, to: stamp()), tasks)
+}
+
+/// A platform that only reads the real clock and stops `run` when idle.
+struct HandoffPlatform: Platform {
+    var clock: CortexMPlatform
+    mutating func now() -> Instant { clock.now() }
+    mutating func idle(until deadline: Instant?, strategy: IdleStrategy, isStillIdle: () -> Bool) -> IdleOutcome {
+        .stop
+    }
+}
+
+/// The pair driven by `run(on:idle: .busyPoll, tasks:)`. (On the globals
+/// directly: `run` on an `inout Executor` parameter crashes this compiler.)
+@inline(never)
+func timeHandoffsRun(_ n: UInt32) -> UInt32 {
+    guard let tasks = try? executorRun.attach(&poolRun) else { fail("attach") }
+    guard (try? tasks.spawn(Relay(peer: executorRun.waker(forSlot: tasks.base + 1)))) != nil,
+          (try? tasks.spawn(Relay(peer: executorRun.waker(forSlot: tasks.base)))) != nil else { fail("spawn") }
+    var platform = HandoffPlatform(clock: CortexMPlatform(cpuHz: Board.cpuHz))
+    budget.store(0)
+    executorRun.run(on: &platform, idle: .busyPoll, tasks: tasks)
+    budget.store(n)
+    executorRun.waker(forSlot: tasks.base).wake()
+    let t0 = stamp()
+    executorRun.run(on: &platform, idle: .busyPoll, tasks: tasks)
+    return cycles(from: t0, to: stamp())
+}
+
+/// `n` wakes of one waker (its bit stays set: every wake still does the atomic OR).
+@inline(never)
+func timeWakes(_ waker: Waker, _ n: UInt32) -> UInt32 {
+    budget.store(n)
+    let t0 = stamp()
+    while true {
+        let left = budget.load()
+        if left == 0 { break }
+        budget.store(left &- 1)
+        waker.wake()
+    }
+    return cycles(from: t0, to: stamp())
+}
+
+/// `n` passes that find nothing ready.
+@inline(never)
+func timeEmptyPasses(_ executor: inout Executor<1>, _ tasks: PoolRef<Relay, 2>, _ n: UInt32) -> UInt32 {
+    budget.store(n)
+    let t0 = stamp()
+    while true {
+        let left = budget.load()
+        if left == 0 { break }
+        budget.store(left &- 1)
+        executor.runReady(tasks)
+    }
+    return cycles(from: t0, to: stamp())
+}
+
+// MARK: - Interrupt to poll
+
+nonisolated(unsafe) var irqWaker: Waker? = nil
+nonisolated(unsafe) var irqT0: UInt32 = 0
+nonisolated(unsafe) var irqArmed = false
+nonisolated(unsafe) var irqSum: UInt32 = 0
+nonisolated(unsafe) var irqCount: UInt32 = 0
+
+/// Records the latency from the hook's stamp to its own poll.
+struct Latency: Future {
+    mutating func poll(_ context: inout Context) -> Poll<Void> {
+        let t1 = stamp()
+        if irqArmed {
+            irqSum &+= cycles(from: irqT0, to: t1)
+            irqCount &+= 1
+            irqArmed = false
+        } else {
+            irqWaker = context.waker
+        }
+        return .pending
+    }
+}
+
+/// The software IRQ's hook: stamp, then wake.
+let irqHook: InterruptHook = {
+    irqArmed = true
+    irqT0 = stamp()
+    irqWaker.unsafelyUnwrapped.wake()
+}
+
+/// `CortexMPlatform`, except that its idle step raises the software IRQ (after a
+/// dither delay) and stops `run` once `irqSamples` samples are in.
+struct InterruptPlatform: Platform {
+    var clock: CortexMPlatform
+    var round: UInt32 = 0
+    mutating func now() -> Instant { clock.now() }
+    mutating func idle(until deadline: Instant?, strategy: IdleStrategy, isStillIdle: () -> Bool) -> IdleOutcome {
+        if irqCount >= irqSamples { return .stop }
+        round &+= 1
+        dither(round % 41)
+        switch strategy {
+        case .busyPoll:
+            Board.pendSoftwareInterrupt()       // the handler runs before this returns
+            return .resumed
+        case .sleep:
+            // CortexMPlatform.idle(.sleep) with the interrupt arriving during `wfi`:
+            // pended while masked, it keeps `wfi` from sleeping and runs at `cpsie i`.
+            pollen_disable_irq()
+            if isStillIdle() {
+                let deadlinePassed: Bool
+                if let deadline { deadlinePassed = clock.now() >= deadline } else { deadlinePassed = false }
+                if !deadlinePassed {
+                    NVIC.pend(Board.softwareIRQ)
+                    pollen_wfi()
+                }
+            }
+            pollen_enable_irq()
+            return .resumed
+        }
+    }
+}
+
+func resetIRQStats() { irqSum = 0; irqCount = 0; irqArmed = false }
+
+/// Mean latency in SysTick cycles ×… : returns (sum, count) of the samples.
+@inline(never)
+func timeIRQRun(_ tasks: PoolRef<Latency, 1>, _ strategy: IdleStrategy) -> (UInt32, UInt32) {
+    var platform = InterruptPlatform(clock: CortexMPlatform(cpuHz: Board.cpuHz))
+    resetIRQStats()
+    executorIRQ.run(on: &platform, idle: strategy, tasks: tasks)
+    return (irqSum, irqCount)
+}
+
+@inline(never)
+func timeIRQRunReady(_ executor: inout Executor<1>, _ tasks: PoolRef<Latency, 1>) -> (UInt32, UInt32) {
+    resetIRQStats()
+    var round: UInt32 = 0
+    while irqCount < irqSamples {
+        round &+= 1
+        dither(round % 41)
+        Board.pendSoftwareInterrupt()
+        executor.runReady(tasks)
+    }
+    return (irqSum, irqCount)
+}
+
+/// Sum of `n` back-to-back stamp differences (each sample dithered like the others).
+@inline(never)
+func timeStampPairs(_ n: UInt32) -> UInt32 {
+    var sum: UInt32 = 0
+    var round: UInt32 = 0
+    while round < n {
+        round &+= 1
+        dither(round % 41)
+        let a = stamp()
+        let b = stamp()
+        sum &+= cycles(from: a, to: b)
+    }
+    return sum
+}
+
+// MARK: - Sizes
+
+/// An 8-byte future, for the per-task overhead.
+struct Small8: Future {
+    var a: UInt32 = 0
+    var b: UInt32 = 0
+    mutating func poll(_ context: inout Context) -> Poll<Void> { .pending }
+}
+
+// MARK: - Storage (globals: invariant PINNED)
+
+nonisolated(unsafe) var executorPair = Executor<1>()
+nonisolated(unsafe) var poolPair = TaskPool<Relay, 2>(name: "pair")
+nonisolated(unsafe) var executorOne = Executor<1>()
+nonisolated(unsafe) var poolOne = TaskPool<Relay, 1>(name: "one")
+nonisolated(unsafe) var executor32 = Executor<1>()
+nonisolated(unsafe) var pool32 = TaskPool<Relay, 32>(name: "32")
+nonisolated(unsafe) var executor256 = Executor<8>()
+nonisolated(unsafe) var pool256 = TaskPool<Relay, 256>(name: "256")
+nonisolated(unsafe) var executorPair8 = Executor<8>()
+nonisolated(unsafe) var poolPair8 = TaskPool<Relay, 2>(name: "pair8")
+nonisolated(unsafe) var executorRun = Executor<1>()
+nonisolated(unsafe) var poolRun = TaskPool<Relay, 2>(name: "run")
+nonisolated(unsafe) var executorIRQ = Executor<1>()
+nonisolated(unsafe) var poolIRQ = TaskPool<Latency, 1>(name: "irq")
+
+func fail(_ what: StaticString) -> Never {
+    Board.write("bench: failed: "); Board.writeLine(what)
+    Board.exit(1)
+}
+
+@main
+struct Bench {
+    static func main() {
+        _ = Board.start()          // NVIC: the software interrupt
+        startBenchClock()
+        Board.write("# bench on "); Board.write(Board.name); Board.write(", instructions = SysTick cycles x 1e9 / ")
+        Board.writeDecimal(Board.cpuHz); Board.writeLine(" (needs -icount shift=0)")
+
+        #if BENCH_TRACE
+        _ = timeHandoffs(&executorPair, &poolPair, handoffs)
+        guard let traceTasks = try? executorIRQ.attach(&poolIRQ) else { fail("attach irq") }
+        guard (try? traceTasks.spawn(Latency())) != nil else { fail("spawn irq") }
+        while executorIRQ.runReady(traceTasks) != 0 {}
+        Board.setSoftwareInterruptHook(irqHook)
+        _ = timeIRQRun(traceTasks, .sleep)
+        Board.exit(0)
+        #else
+        // Hand-offs.
+        let n = handoffs
+        let baseline = wide(countdownBaseline(n))
+        note("countdown_baseline_cycles=", UInt32(truncatingIfNeeded: baseline))
+        func perHandoff(_ cycles: UInt32) -> Int64 {
+            hundredthsPerOp(cycles: wide(cycles) - baseline, count: n)
+        }
+        let pair = timeHandoffs(&executorPair, &poolPair, n)
+        figure("handoff_instr", hundredths: perHandoff(pair.cycles))
+        figure("handoff_instr_1", hundredths: perHandoff(timeHandoffs(&executorOne, &poolOne, n).cycles))
+        figure("handoff_instr_32", hundredths: perHandoff(timeHandoffs(&executor32, &pool32, n).cycles))
+        figure("handoff_instr_256", hundredths: perHandoff(timeHandoffs(&executor256, &pool256, n).cycles))
+        figure("handoff_instr_2_exec8", hundredths: perHandoff(timeHandoffs(&executorPair8, &poolPair8, n).cycles))
+        figure("handoff_run_instr", hundredths: perHandoff(timeHandoffsRun(n)))
+
+        // Parts of the hand-off.
+        let waker = executorPair.waker(forSlot: 0)
+        figure("wake_instr", hundredths: perHandoff(timeWakes(waker, n)))
+        budget.store(0)
+        while executorPair.runReady(pair.tasks) != 0 {}       // drain the woken bit
+        figure("empty_pass_instr", hundredths: perHandoff(timeEmptyPasses(&executorPair, pair.tasks, n)))
+
+        // Interrupt → poll.
+        let stampCost = wide(timeStampPairs(irqSamples))
+        figure("stamp_instr", hundredths: hundredthsPerOp(cycles: stampCost, count: irqSamples))
+        guard let irqTasks = try? executorIRQ.attach(&poolIRQ) else { fail("attach irq") }
+        guard (try? irqTasks.spawn(Latency())) != nil else { fail("spawn irq") }
+        while executorIRQ.runReady(irqTasks) != 0 {}       // first poll: records the waker
+        Board.setSoftwareInterruptHook(irqHook)
+        func latency(_ result: (UInt32, UInt32)) -> Int64 {
+            // sum − count × stamp cost, per sample; stamp cost is per `irqSamples` pairs.
+            return hundredthsPerOp(cycles: wide(result.0) - stampCost * wide(result.1) / wide(irqSamples),
+                            count: result.1)
+        }
+        figure("irq_to_poll_instr", hundredths: latency(timeIRQRun(irqTasks, .sleep)))
+        figure("irq_to_poll_instr_busy", hundredths: latency(timeIRQRun(irqTasks, .busyPoll)))
+        figure("irq_to_poll_instr_runready", hundredths: latency(timeIRQRunReady(&executorIRQ, irqTasks)))
+        Board.setSoftwareInterruptHook(nil)
+
+        // Sizes (this target's layout).
+        Board.write(figurePrefix)
+        figure("executor_ram_bytes_32", MemoryLayout<Executor<1>>.size)
+        Board.write(figurePrefix)
+        figure("executor_ram_bytes_256", MemoryLayout<Executor<8>>.size)
+        let slot = (MemoryLayout<TaskPool<Small8, 64>>.size - MemoryLayout<TaskPool<Small8, 32>>.size) / 32
+        Board.write(figurePrefix)
+        figure("slot_bytes_8", slot)
+        Board.write(figurePrefix)
+        figure("per_task_overhead_bytes", slot - MemoryLayout<Small8>.size + 1)
+        Board.write(figurePrefix)
+        figure("waker_bytes", MemoryLayout<Waker>.size)
+        Board.write(figurePrefix)
+        figure("wake_group_bytes", MemoryLayout<WakeGroup>.size)
+        Board.write(figurePrefix)
+        figure("executor_core_bytes", MemoryLayout<ExecutorCore>.size)
+        Board.exit(0)
+        #endif
+    }
+}
