@@ -105,6 +105,25 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     public var ramBudget: Int? { core.ramBudget }
     /// How many deadlines did not fit in the timer queue (see ``TimerQueue``).
     public var timerOverflows: Int { core.timerOverflows }
+    /// The most tasks seen waiting on a deadline at once, counting those that did not
+    /// fit in the timer queue (0 until the queue first overflows: below its capacity
+    /// the queue is big enough by definition).
+    public var timerPeakDemand: Int { core.timerPeakDemand }
+
+    /// Writes the timer queue's verdict: its capacity, and if it ever overflowed, how
+    /// often, the peak demand, and the capacity to use instead. One line, for a
+    /// diagnostics task, a test, or a shutdown report.
+    public func describeTimerQueue<Output: TextOutput & ~Copyable>(to out: inout Output) {
+        out.write("timer queue: capacity "); out.write(core.timers.capacity)
+        if core.timerOverflows == 0 {
+            out.write(", never full\n")
+            return
+        }
+        out.write(", overflowed "); out.write(core.timerOverflows)
+        out.write(" times (peak demand "); out.write(core.timerPeakDemand)
+        out.write(" tasks); no timer was lost, but overflowed tasks may be polled early; raise the TimerQueue capacity to ")
+        out.write(core.timerPeakDemand); out.write("\n")
+    }
     /// Deadlines currently armed.
     public var armedTimers: Int { core.timers.count }
     /// The earliest armed deadline, if any.
@@ -299,6 +318,18 @@ public struct Executor<let maskWords: Int>: ~Copyable {
         }
     }
 
+    /// Keeps a deadline that did not fit in the timer queue in the overflow register,
+    /// and records the demand (queue entries plus overflowed tasks) for the report.
+    @inline(never)
+    mutating func recordOverflow(slot: Int, deadline: Instant) {
+        core.timerOverflows &+= 1
+        groups[slot &>> 5].overflowed |= 1 &<< UInt32(slot & 31)
+        if deadline < core.overflowDeadline { core.overflowDeadline = deadline }
+        var demand = core.timers.count
+        for g in 0..<maskWords { demand &+= groups[g].overflowed.nonzeroBitCount }
+        if demand > core.timerPeakDemand { core.timerPeakDemand = demand }
+    }
+
     /// Polls one slot through `tasks`, then records or drops its deadline. Returns 1
     /// if a task was polled, else 0.
     mutating func pollSlot<Tasks: TaskSet>(_ slot: Int, _ tasks: Tasks) -> Int {
@@ -313,9 +344,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
             if context.deadline != .distantFuture {
                 if !core.timers.set(slot: context.waker.slot, generation: context.waker.generation,
                                     deadline: context.deadline) {
-                    core.timerOverflows &+= 1
-                    groups[slot &>> 5].overflowed |= 1 &<< UInt32(slot & 31)
-                    if context.deadline < core.overflowDeadline { core.overflowDeadline = context.deadline }
+                    recordOverflow(slot: slot, deadline: context.deadline)
                 }
             } else if core.timers.count > 0 {
                 core.timers.remove(slot: context.waker.slot)

@@ -20,6 +20,8 @@ public struct ExecutorCore {
     public internal(set) var timers = TimerTable()
     /// Deadlines that did not fit in the timer queue (see ``TimerQueue``).
     public internal(set) var timerOverflows: Int = 0
+    /// Most tasks seen waiting on a deadline at once, once the queue has overflowed.
+    public internal(set) var timerPeakDemand: Int = 0
     /// Earliest deadline among the tasks whose deadline did not fit in the queue.
     var overflowDeadline: Instant = .distantFuture
     /// The clock as read at the start of the current pass.

@@ -30,8 +30,11 @@ public struct TimerEntry: Sendable {
 /// The earliest overflowing deadline is therefore exact; later ones may see an
 /// extra, early poll, which is harmless because every timer future compares the
 /// clock itself and never fires early. Each overflow is counted in
-/// ``Executor/timerOverflows``: size the queue to the number of tasks that wait
-/// on time at once and the counter stays at zero.
+/// ``Executor/timerOverflows``, and ``Executor/describeTimerQueue(to:)`` reports it
+/// in words with the capacity to use instead ("timer queue: capacity 1, overflowed
+/// 3 times (peak demand 2 tasks); … raise the TimerQueue capacity to 2"). Size the
+/// queue to the number of tasks that wait on time at once and the counter stays at
+/// zero.
 public struct TimerQueue<let capacity: Int>: ~Copyable {
     var entries: InlineArray<capacity, TimerEntry>
 

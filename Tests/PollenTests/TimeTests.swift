@@ -193,5 +193,24 @@ struct TimeTests {
         #expect(trace.entries == ["b at 1000", "a at 2000"])   // both fired, on time, in order
         let overflows = rig.executor.pointee.timerOverflows
         #expect(overflows > 0)
+        var report = StringOutput()
+        rig.executor.pointee.describeTimerQueue(to: &report)
+        #expect(report.text == "timer queue: capacity 1, overflowed \(overflows) times (peak demand 2 tasks); no timer was lost, but overflowed tasks may be polled early; raise the TimerQueue capacity to 2\n")
+    }
+}
+
+@Suite("Timer queue report")
+struct TimerQueueReportTests {
+    @Test("a queue that never overflowed says so")
+    func neverFull() {
+        let trace = Trace()
+        var t = TimedRig<Nap, 4>()
+        t.rig.spawn(Nap(name: "a", trace: trace, timer: .after(.milliseconds(1))))
+        t.run()
+        var report = StringOutput()
+        t.rig.executor.pointee.describeTimerQueue(to: &report)
+        #expect(report.text == "timer queue: capacity 4, never full\n")
+        let peak = t.rig.executor.pointee.timerPeakDemand
+        #expect(peak == 0)
     }
 }

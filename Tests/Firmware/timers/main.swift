@@ -201,6 +201,8 @@ struct Timers {
         check("a deadline beyond the timer queue still fires", executor.timerOverflows >= 1,
               UInt32(truncatingIfNeeded: executor.timerOverflows))
         check("nothing armed once every timer fired", executor.armedTimers == 0 && executor.nextDeadline == nil)
+        var console = BoardConsole()
+        executor.describeTimerQueue(to: &console)
         Board.write("  worst lateness ")
         Board.writeDecimal(UInt32(truncatingIfNeeded: worstLateness.ticks))
         Board.writeLine(" us")
