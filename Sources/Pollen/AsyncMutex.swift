@@ -145,12 +145,7 @@ public struct AsyncMutexLock<Value: ~Copyable, let waiters: Int>: ~Copyable {
         if case .listed(let waker) = state, mutex.pointee.list.contains(waker) {
             return nil   // spurious poll: still queued, keep the place
         }
-        if mutex.pointee.list.register(context.waker) {
-            state = .listed(context.waker)
-        } else {
-            state = .polling
-            context.waker.wake()
-        }
+        state = mutex.pointee.list.enlist(context.waker)
         return nil
     }
 

@@ -285,12 +285,7 @@ public struct ChannelSend<Element, let capacity: Int>: ~Copyable, Future {
             state = .done
             return .ready(())
         }
-        if channel.pointee.senders.register(context.waker) {
-            state = .listed(context.waker)
-        } else {
-            state = .polling
-            context.waker.wake()
-        }
+        state = channel.pointee.senders.enlist(context.waker)
         return .pending
     }
 

@@ -118,12 +118,7 @@ public struct NotifyWait<let waiters: Int>: ~Copyable, Future {
         case .done:
             preconditionFailure("NotifyWait polled after it completed")
         }
-        if notify.pointee.list.register(context.waker) {
-            state = .listed(context.waker)
-        } else {
-            state = .polling
-            context.waker.wake()
-        }
+        state = notify.pointee.list.enlist(context.waker)
         return .pending
     }
 

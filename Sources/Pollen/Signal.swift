@@ -85,12 +85,7 @@ public struct SignalWait<Value>: ~Copyable, Future {
             state = .done
             return .ready(value)
         }
-        if signal.pointee.list.register(context.waker) {
-            state = .listed(context.waker)
-        } else {
-            state = .polling
-            context.waker.wake()
-        }
+        state = signal.pointee.list.enlist(context.waker)
         return .pending
     }
 

@@ -21,6 +21,14 @@ extension WaiterList {
         return false
     }
 
+    /// Registers `waker` and returns `.listed(waker)`; when the list is full, wakes
+    /// the task at once instead (it retries on the next pass) and returns `.polling`.
+    mutating func enlist(_ waker: Waker) -> WaitRegistration {
+        if register(waker) { return .listed(waker) }
+        waker.wake()
+        return .polling
+    }
+
     /// Removes and returns the oldest waiter whose task still exists, without
     /// waking it. Entries of ended tasks met on the way are dropped.
     mutating func popOldestLive() -> Waker? {
