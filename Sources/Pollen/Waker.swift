@@ -33,27 +33,29 @@ public struct Waker: @unchecked Sendable {
     /// Invariant PINNED: the wake group of the task's slot, inside an executor that
     /// stays at this address for as long as any waker made by it is used.
     let group: UnsafePointer<WakeGroup>
-    /// The slot's bit within its group (slot % 32).
-    let bit: UInt8
-    /// The slot's group (slot / 32); group 0 holds the summary word.
-    let groupIndex: UInt8
-    /// Generation of the task this waker was made for.
-    public let generation: UInt8
-    /// Whether the executor uses the summary word (more than 32 slots).
-    let twoLevel: Bool
+    /// Everything else in one word, so a wake loads it once:
+    /// bits 0–4 the slot's bit in its group (slot % 32), bits 5–9 the group
+    /// (slot / 32; group 0 holds the summary word), bit 15 "two-level" (more than
+    /// 32 slots: also set the summary bit), bits 16–23 the task's generation.
+    let packed: UInt32
 
     init(group: UnsafePointer<WakeGroup>, slot: Int, generation: UInt8, twoLevel: Bool) {
         self.group = group
-        self.bit = UInt8(truncatingIfNeeded: slot & 31)
-        self.groupIndex = UInt8(truncatingIfNeeded: slot &>> 5)
-        self.generation = generation
-        self.twoLevel = twoLevel
+        self.packed = UInt32(truncatingIfNeeded: slot & 0x3FF)
+            | (twoLevel ? 0x8000 : 0)
+            | UInt32(truncatingIfNeeded: Int(generation) &<< 16)
     }
 
+    /// The slot's bit within its group.
+    var bit: Int { Int(truncatingIfNeeded: packed & 31) }
+    /// The slot's group.
+    var groupIndex: Int { Int(truncatingIfNeeded: (packed &>> 5) & 31) }
+
     /// Executor-wide slot index (the bit number in the ready mask).
-    public var slot: UInt16 {
-        UInt16(truncatingIfNeeded: Int(groupIndex) &<< 5 | Int(bit))
-    }
+    public var slot: UInt16 { UInt16(truncatingIfNeeded: packed & 0x3FF) }
+
+    /// Generation of the task this waker was made for.
+    public var generation: UInt8 { UInt8(truncatingIfNeeded: packed &>> 16) }
 
     /// Schedules the task to be polled on the executor's next pass.
     ///
@@ -61,12 +63,16 @@ public struct Waker: @unchecked Sendable {
     /// allocates.
     @discardableResult
     public func wake() -> WakeOutcome {
+        let word = packed
+        let bit = Int(truncatingIfNeeded: word & 31)
         // Safety: PINNED; `group` points into the executor that made this waker.
-        guard group.pointee.generations[unchecked: Int(bit)].load(ordering: .relaxed) == generation else { return .stale }
-        group.pointee.ready.bitwiseOr(1 &<< UInt32(bit), ordering: .releasing)
-        if twoLevel {
-            // Safety: groups are contiguous, so group 0 is `groupIndex` groups back.
-            (group - Int(groupIndex)).pointee.summary.bitwiseOr(1 &<< UInt32(groupIndex), ordering: .releasing)
+        guard group.pointee.generations[unchecked: bit].load(ordering: .relaxed)
+                == UInt8(truncatingIfNeeded: word &>> 16) else { return .stale }
+        group.pointee.ready.bitwiseOr(1 &<< (word & 31), ordering: .releasing)
+        if word & 0x8000 != 0 {
+            let index = Int(truncatingIfNeeded: (word &>> 5) & 31)
+            // Safety: groups are contiguous, so group 0 is `index` groups back.
+            (group - index).pointee.summary.bitwiseOr(1 &<< UInt32(truncatingIfNeeded: index), ordering: .releasing)
         }
         return .woken
     }
@@ -74,12 +80,12 @@ public struct Waker: @unchecked Sendable {
     /// `true` when the task this waker was made for has ended (completed or been
     /// cancelled): waking it would do nothing.
     public var isStale: Bool {
-        group.pointee.generations[unchecked: Int(bit)].load(ordering: .relaxed) != generation
+        group.pointee.generations[unchecked: bit].load(ordering: .relaxed) != generation
     }
 
     /// `true` when both wakers schedule the same task (same slot and generation on the
     /// same executor). Useful to avoid registering a task twice in a waiter list.
     public func schedulesSameTask(as other: Waker) -> Bool {
-        group == other.group && bit == other.bit && generation == other.generation
+        group == other.group && packed == other.packed
     }
 }
