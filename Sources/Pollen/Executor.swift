@@ -67,7 +67,7 @@ import Synchronization
 // first `attach` on, the executor and every attached pool and timer queue must stay
 // at one address for as long as the executor runs (globals on firmware; on the host,
 // storage allocated once). They are `~Copyable`, so they cannot be copied by
-// accident; `runReady` checks that the executor has not moved.
+// accident; `attach`, `run` and `waker(forSlot:)` check that the executor has not moved.
 
 /// Runs the tasks of the pools attached to it. `maskWords` words of 32 ready bits
 /// give `32 × maskWords` slots (at most 32 words: 1024 slots).
