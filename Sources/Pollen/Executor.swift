@@ -267,11 +267,12 @@ public struct Executor<let maskWords: Int>: ~Copyable {
         var fired = 0
         if core.overflowDeadline <= now { fired += wakeOverflowed() }
         guard core.timers.count > 0 else { return fired }
-        let groups = core.groups!
+        let groups = UnsafePointer(core.groups!)
         let twoLevel = maskWords > 1
         core.timers.expire(now: now) { entry in
-            let slot = Int(entry.slot)
-            if Waker(group: UnsafePointer(groups + (slot &>> 5)), slot: slot, generation: entry.generation,
+            // The generation recorded when the deadline was armed: a timer of a task
+            // that has since ended is stale and wakes nothing.
+            if Waker(groups: groups, slot: Int(entry.slot), generation: entry.generation,
                      twoLevel: twoLevel).wake() == .woken { fired += 1 }
         }
         return fired

@@ -38,9 +38,9 @@ public struct ExecutorCore {
     func waker(forSlot slot: Int) -> Waker {
         // Safety: PINNED; `groups` is set by the first attach, before any slot exists,
         // and slot < 32 × groupCount (slots are only handed out below that).
-        let g = groups.unsafelyUnwrapped + (slot &>> 5)
-        return Waker(group: UnsafePointer(g), slot: slot,
-                     generation: g.pointee.generations[slot & 31].load(ordering: .relaxed),
+        let groups = UnsafePointer(groups.unsafelyUnwrapped)
+        return Waker(groups: groups, slot: slot,
+                     generation: groups[slot &>> 5].generations[slot & 31].load(ordering: .relaxed),
                      twoLevel: groupCount > 1)
     }
 

@@ -39,8 +39,10 @@ public struct Waker: @unchecked Sendable {
     /// 32 slots: also set the summary bit), bits 16–23 the task's generation.
     let packed: UInt32
 
-    init(group: UnsafePointer<WakeGroup>, slot: Int, generation: UInt8, twoLevel: Bool) {
-        self.group = group
+    /// A waker for `slot` of the executor whose group 0 is `groups`, for the task of
+    /// `generation`.
+    init(groups: UnsafePointer<WakeGroup>, slot: Int, generation: UInt8, twoLevel: Bool) {
+        self.group = groups + (slot &>> 5)
         self.packed = UInt32(truncatingIfNeeded: slot & 0x3FF)
             | (twoLevel ? 0x8000 : 0)
             | UInt32(truncatingIfNeeded: Int(generation) &<< 16)
