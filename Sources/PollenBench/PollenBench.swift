@@ -116,6 +116,19 @@ func blockingAwait<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T 
     return box.value!
 }
 
+/// Runs a Swift Concurrency measurement on the global concurrent executor: `warmUp`
+/// once (worker threads, metadata), then `measure` `runs` times; returns the
+/// measured results in order.
+func swiftRuns<R: Sendable>(_ runs: Int, warmUp: @escaping @Sendable () async -> Void,
+                            _ measure: @escaping @Sendable () async -> R) -> [R] {
+    blockingAwait { () async -> [R] in
+        await warmUp()
+        var results: [R] = []
+        for _ in 0..<runs { results.append(await measure()) }
+        return results
+    }
+}
+
 /// One reported number.
 struct Figure {
     let name: String
@@ -179,29 +192,19 @@ struct PollenBench {
         }
         if o.selected("handoff-swift") {
             let n = count(full: 200_000, quick: 20_000)
-            let (perRun, parked) = blockingAwait { () async -> ([Double], [Double]) in
-                _ = await swiftHandoffGlobal(handoffs: 2_000)   // warm-up: worker threads, metadata (fixed size)
-                var perRun: [Double] = [], parked: [Double] = []
-                for _ in 0..<runs {
-                    let r = await swiftHandoffGlobal(handoffs: n)
-                    perRun.append(r.nsPerHandoff); parked.append(r.parkedFraction)
-                }
-                return (perRun, parked)
+            let results = swiftRuns(runs, warmUp: { _ = await swiftHandoffGlobal(handoffs: 2_000) }) {
+                await swiftHandoffGlobal(handoffs: n)
             }
+            let perRun = results.map(\.nsPerHandoff), parked = results.map(\.parkedFraction)
             report.add("host_handoff_ns_swift", median(perRun), decimals: 1, unit: "ns",
                        "median; 2 Tasks on the global executor, withUnsafeContinuation + Mutex-protected slot; \(n) hand-offs/run, \(spread(perRun)); waits that suspended: \(format(100 * median(parked), decimals: 1))%")
         }
         if o.selected("handoff-swift-actor") {
             let n = count(full: 200_000, quick: 20_000)
-            let (perRun, parked) = blockingAwait { () async -> ([Double], [Double]) in
-                _ = await swiftHandoffActor(handoffs: 2_000)
-                var perRun: [Double] = [], parked: [Double] = []
-                for _ in 0..<runs {
-                    let r = await swiftHandoffActor(handoffs: n)
-                    perRun.append(r.nsPerHandoff); parked.append(r.parkedFraction)
-                }
-                return (perRun, parked)
+            let results = swiftRuns(runs, warmUp: { _ = await swiftHandoffActor(handoffs: 2_000) }) {
+                await swiftHandoffActor(handoffs: n)
             }
+            let perRun = results.map(\.nsPerHandoff), parked = results.map(\.parkedFraction)
             report.add("host_handoff_ns_swift_actor", median(perRun), decimals: 1, unit: "ns",
                        "same ping-pong, both tasks isolated to one actor (no lock); \(spread(perRun)); waits that suspended: \(format(100 * median(parked), decimals: 1))%")
         }
@@ -225,22 +228,16 @@ struct PollenBench {
         }
         if o.selected("spawn-swift") {
             let n = count(full: 200_000, quick: 20_000)
-            let perRun = blockingAwait { () async -> [Double] in
-                _ = await swiftSpawnGroup(tasks: 2_000)
-                var perRun: [Double] = []
-                for _ in 0..<runs { perRun.append(Double(await swiftSpawnGroup(tasks: n)) / Double(n)) }
-                return perRun
+            let perRun = swiftRuns(runs, warmUp: { _ = await swiftSpawnGroup(tasks: 2_000) }) {
+                Double(await swiftSpawnGroup(tasks: n)) / Double(n)
             }
             report.add("host_spawn_ns_swift", median(perRun), decimals: 1, unit: "ns",
                        "median; withTaskGroup, addTask {} x\(spawnBatch), waitForAll(); \(n) tasks/run, \(spread(perRun))")
         }
         if o.selected("spawn-swift-task") {
             let n = count(full: 200_000, quick: 20_000)
-            let perRun = blockingAwait { () async -> [Double] in
-                _ = await swiftSpawnTask(tasks: 2_000)
-                var perRun: [Double] = []
-                for _ in 0..<runs { perRun.append(Double(await swiftSpawnTask(tasks: n)) / Double(n)) }
-                return perRun
+            let perRun = swiftRuns(runs, warmUp: { _ = await swiftSpawnTask(tasks: 2_000) }) {
+                Double(await swiftSpawnTask(tasks: n)) / Double(n)
             }
             report.add("host_spawn_ns_swift_task", median(perRun), decimals: 1, unit: "ns",
                        "one at a time: await Task {}.value; \(spread(perRun))")
