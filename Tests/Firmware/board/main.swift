@@ -135,12 +135,3 @@ nonisolated(unsafe) var receiveHookRuns: UInt32 = 0
 @_optimize(none)
 func opaque<T>(_ value: T) -> T { value }
 
-func check(_ name: StaticString, _ passed: Bool) {
-    Board.write(name)
-    if passed {
-        Board.writeLine("... OK")
-    } else {
-        Board.writeLine("... FAIL")
-        Board.exit(1)
-    }
-}

@@ -104,16 +104,6 @@ func isNotAttached<Task: Future, let capacity: Int>(_ pool: inout TaskPool<Task,
     }
 }
 
-/// Prints `name... OK`, or `name... FAIL` and exits 1.
-func check(_ name: StaticString, _ passed: Bool) {
-    Board.write(name)
-    if passed {
-        Board.writeLine("... OK")
-    } else {
-        Board.writeLine("... FAIL")
-        Board.exit(1)
-    }
-}
 
 /// Prints `name... FAIL` and exits 1.
 func fail(_ name: StaticString) -> Never {

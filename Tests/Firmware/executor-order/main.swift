@@ -205,31 +205,9 @@ struct Judge: Future {
 
 // MARK: - Helpers
 
-func spawn<let capacity: Int, Task: Future>(_ pool: PoolRef<Task, capacity>, _ task: Task) {
-    do throws(SpawnError) {
-        try pool.spawn(task)
-    } catch {
-        var console = BoardConsole()
-        error.describe(to: &console)
-        Board.writeLine("... FAIL")
-        Board.exit(1)
-    }
-}
 
 /// Checks the count and the trace of one pass.
 func expectTrace(_ name: StaticString, polled: Int, _ count: Int, _ expected: UInt32) {
     check(name, polled == count && trace == expected, trace)
 }
 
-/// Prints `name... OK`, or `name... FAIL (seen 0x…)` and exits 1.
-func check(_ name: StaticString, _ passed: Bool, _ seen: UInt32 = 0) {
-    Board.write(name)
-    if passed {
-        Board.writeLine("... OK")
-    } else {
-        Board.write("... FAIL (seen ")
-        Board.writeHex(seen)
-        Board.writeLine(")")
-        Board.exit(1)
-    }
-}

@@ -239,16 +239,6 @@ struct IRQWake {
 
 // MARK: - Helpers
 
-/// Prints `name... OK`, or `name... FAIL` and exits 1.
-func check(_ name: StaticString, _ passed: Bool) {
-    Board.write(name)
-    if passed {
-        Board.writeLine("... OK")
-    } else {
-        Board.writeLine("... FAIL")
-        Board.exit(1)
-    }
-}
 
 /// Prints `name... FAIL (seen N)` and exits 1.
 func fail(_ name: StaticString, _ seen: UInt32) -> Never {

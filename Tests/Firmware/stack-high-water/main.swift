@@ -169,13 +169,3 @@ struct StackHighWater {
     }
 }
 
-/// Prints `name... OK`, or `name... FAIL` and exits 1.
-func check(_ name: StaticString, _ passed: Bool) {
-    Board.write(name)
-    if passed {
-        Board.writeLine("... OK")
-    } else {
-        Board.writeLine("... FAIL")
-        Board.exit(1)
-    }
-}

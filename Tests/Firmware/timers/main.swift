@@ -273,26 +273,4 @@ func drive<Tasks: TaskSet>(_ set: Tasks, for limit: Duration, until done: () -> 
     }
 }
 
-func spawn<let capacity: Int, Task: Future>(_ pool: PoolRef<Task, capacity>, _ task: Task) {
-    do throws(SpawnError) {
-        try pool.spawn(task)
-    } catch {
-        var console = BoardConsole()
-        error.describe(to: &console)
-        Board.writeLine("... FAIL")
-        Board.exit(1)
-    }
-}
 
-/// Prints `name... OK`, or `name... FAIL (seen N)` and exits 1.
-func check(_ name: StaticString, _ passed: Bool, _ seen: UInt32 = 0) {
-    Board.write(name)
-    if passed {
-        Board.writeLine("... OK")
-    } else {
-        Board.write("... FAIL (seen ")
-        Board.writeHex(seen)
-        Board.writeLine(")")
-        Board.exit(1)
-    }
-}
