@@ -110,10 +110,6 @@ nonisolated(unsafe) var uartReceiveRing = ByteRing()
 /// ``BoardSupport/resumeReceive()``. Guarded like the rx ring.
 nonisolated(unsafe) var uartReceivePaused = false
 
-/// The latest answer of `Board.now()` (µs), to keep it monotonic. Read and written
-/// with interrupts masked.
-nonisolated(unsafe) var boardLastNow: UInt64 = 0
-
 /// Called by the UART receive handler after it has drained the UART.
 nonisolated(unsafe) var uartReceiveHook: InterruptHook? = nil
 /// Called by the software interrupt's handler.
@@ -152,15 +148,10 @@ extension BoardSupport {
         NVIC.enable(uartReceiveIRQ)
     }
 
-    /// Microseconds since ``start()`` (zero before it). Never decreases: a reading
-    /// that lands between a SysTick reload and its pending flag (seen under QEMU's
-    /// `-icount`) is clamped to the previous answer.
+    /// Microseconds since ``start()`` (zero before it). Never decreases (see
+    /// `CortexMPlatform.currentMicroseconds()`).
     public static func now() -> Instant {
-        let raw = CortexMPlatform(cpuHz: cpuHz).currentMicroseconds()
-        return withInterruptsMasked {
-            if raw > boardLastNow { boardLastNow = raw }
-            return Instant(ticks: boardLastNow)
-        }
+        Instant(ticks: CortexMPlatform(cpuHz: cpuHz).currentMicroseconds())
     }
 
     /// Writes a string literal to the console. No formatting code is linked.

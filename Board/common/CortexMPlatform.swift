@@ -21,6 +21,10 @@
 /// read only with interrupts masked, so no read sees half of an update.
 nonisolated(unsafe) var systickMicroseconds: UInt64 = 0
 
+/// The latest answer of `CortexMPlatform.currentMicroseconds()`, which never goes
+/// below it. Read and written only with interrupts masked ("last answer").
+nonisolated(unsafe) var lastMicroseconds: UInt64 = 0
+
 /// The SysTick exception handler's Swift half (the vector points at C's
 /// `SysTick_Handler`, which calls this). Advances the tick count.
 @_cdecl("pollen_systick_tick")
@@ -39,8 +43,6 @@ public struct CortexMPlatform: Platform {
     /// `elapsedCycles * this >> 16` converts without a division (Cortex-M0 has none),
     /// and cannot overflow: elapsedCycles < cyclesPerMillisecond.
     let microsecondsPerCycleQ16: UInt32
-    /// The last answer of `now()`, to keep time monotonic whatever the counter does.
-    var lastNow: Instant = .zero
 
     /// A platform for a core clocked at `cpuHz`. Does not start SysTick: see
     /// ``BoardSupport/start()``.
@@ -54,6 +56,8 @@ public struct CortexMPlatform: Platform {
     }
 
     /// Microseconds since SysTick started, read consistently with the tick count.
+    /// Never decreases: a reading taken between a SysTick reload and its pending
+    /// flag (seen under QEMU's `-icount`) is clamped to the previous answer.
     public func currentMicroseconds() -> UInt64 {
         var atTick: UInt64
         var counter: UInt32
@@ -67,20 +71,21 @@ public struct CortexMPlatform: Platform {
             atTick &+= 1_000
             counter = SysTick.current
         }
-        pollen_critical_exit(saved)
         let elapsedCycles = (cyclesPerMillisecond &- 1) &- counter
         var microseconds = (elapsedCycles &* microsecondsPerCycleQ16) &>> 16
         if microseconds > 999 { microseconds = 999 }
         // (Not `UInt64(microseconds)`: on 32-bit Embedded targets the generic
         // conversion drags in array code and fails -no-allocations.)
-        return atTick &+ UInt64(_truncatingBits: UInt(microseconds))
+        let reading = atTick &+ UInt64(_truncatingBits: UInt(microseconds))
+        if reading > lastMicroseconds { lastMicroseconds = reading }   // last answer: masked
+        let answer = lastMicroseconds
+        pollen_critical_exit(saved)
+        return answer
     }
 
     /// The current time in microseconds since SysTick started. Never decreases.
     public mutating func now() -> Instant {
-        let instant = Instant(ticks: currentMicroseconds())
-        if instant > lastNow { lastNow = instant }
-        return lastNow
+        Instant(ticks: currentMicroseconds())
     }
 
     /// One idle step of the executor (see `Platform.idle`).
