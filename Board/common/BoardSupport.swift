@@ -130,16 +130,20 @@ extension BoardSupport {
     /// interrupts in the NVIC, and returns the platform for the executor.
     @inline(__always)
     public static func start() -> CortexMPlatform {
-        startTicks()
+        let platform = startTicks()
         enableReceiveInterrupt()
         NVIC.enable(softwareIRQ)
-        return CortexMPlatform(cpuHz: cpuHz)
+        return platform
     }
 
-    /// Starts SysTick: one interrupt per millisecond, which also bounds every `wfi`.
-    @inline(__always)
-    public static func startTicks() {
+    /// Starts SysTick only: one interrupt per millisecond, which also bounds every
+    /// `wfi`. Returns the platform for the executor. For apps that use neither the
+    /// UART receive path nor the software interrupt (they stay disabled); the
+    /// console still transmits.
+    @inline(__always) @discardableResult
+    public static func startTicks() -> CortexMPlatform {
         SysTick.start(cyclesPerTick: cpuHz / 1_000)
+        return CortexMPlatform(cpuHz: cpuHz)
     }
 
     /// Enables the UART receive interrupt, at the UART and in the NVIC.
@@ -155,6 +159,8 @@ extension BoardSupport {
     }
 
     /// Writes a string literal to the console. No formatting code is linked.
+    /// (Never inlined: one copy of the loop serves every call site.)
+    @inline(never)
     public static func write(_ string: StaticString) {
         // Safety: a StaticString literal with pointer representation points at
         // `utf8CodeUnitCount` bytes of read-only data, alive for the whole run.

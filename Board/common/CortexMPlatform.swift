@@ -58,6 +58,11 @@ public struct CortexMPlatform: Platform {
     /// Microseconds since SysTick started, read consistently with the tick count.
     /// Never decreases: a reading taken between a SysTick reload and its pending
     /// flag (seen under QEMU's `-icount`) is clamped to the previous answer.
+    ///
+    /// Not inlined: the run loop reads the clock in two places (each round, and in
+    /// the idle step's deadline check), and one shared copy saves ~80 bytes of flash
+    /// for the cost of a call.
+    @inline(never)
     public func currentMicroseconds() -> UInt64 {
         var atTick: UInt64
         var counter: UInt32

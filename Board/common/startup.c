@@ -41,15 +41,32 @@ int putchar(int c) {
     return c;
 }
 
-static void fault_write(const char *s) {
+__attribute__((noinline)) static void fault_write(const char *s) {
     while (*s) putchar(*s++);
 }
 
-static void fault_write_hex(uint32_t value) {
+/* "0x" and 8 lowercase hex digits, computed (no digit table in flash). */
+__attribute__((noinline)) static void fault_write_hex(uint32_t value) {
     fault_write("0x");
     for (int shift = 28; shift >= 0; shift -= 4) {
-        putchar("0123456789abcdef"[(value >> shift) & 0xF]);
+        uint32_t nibble = (value >> shift) & 0xF;
+        putchar((int)(nibble < 10 ? '0' + nibble : 'a' - 10 + nibble));
     }
+}
+
+/* The one fatal report: "\nFATAL: <what><value>[ lr=<lr>]\n", then exit(code).
+   Every fault path ends here, so the prefix and the exit live once in flash. */
+__attribute__((noreturn))
+static void fatal(const char *what, uint32_t value, int with_lr, uint32_t lr, int32_t code) {
+    fault_write("\nFATAL: ");
+    fault_write(what);
+    fault_write_hex(value);
+    if (with_lr) {
+        fault_write(" lr=");
+        fault_write_hex(lr);
+    }
+    putchar('\n');
+    pollen_exit(code);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -98,43 +115,42 @@ uint32_t pollen_stack_size_bytes(void) {
 /* Faults                                                                    */
 
 /*
- * HardFault: every fault on ARMv6-M, and on ARMv7-M every fault whose own
- * handler is disabled (we enable none), lands here.
+ * Every fatal exception enters here: HardFault (every fault on ARMv6-M, and on
+ * ARMv7-M every fault whose own handler is disabled: we enable none) and every
+ * vector without a handler of its own (the weak aliases below).
  *
- * The naked entry below reads the stacked pc and lr from the exception frame
- * the CPU pushed on the main stack (r0, r1, r2, r3, r12, lr, pc, xpsr), but
- * only if the stack pointer is still inside the stack region: below
- * __stack_bottom the stack has overflowed and the frame is not in RAM. Then it
- * moves the stack pointer back to __stack_top (this handler never returns, and
- * the old stack may be exhausted) and calls the C reporter.
+ * The naked entry reads the stacked pc and lr from the exception frame the CPU
+ * pushed on the main stack (r0, r1, r2, r3, r12, lr, pc, xpsr), but only if the
+ * stack pointer is still inside the stack region: below __stack_bottom the stack
+ * has overflowed and the frame is not in RAM. Then it moves the stack pointer
+ * back to __stack_top (this handler never returns, and the old stack may be
+ * exhausted) and calls the C reporter with the exception number (IPSR).
  *
  * Swift traps (fatalError, precondition, overflow...) are `udf #254` (0xDEFE);
  * they are reported as "trap" so a test can tell a panic from a wild fault.
  */
 __attribute__((used, noreturn))
-void pollen_hard_fault_report(uint32_t sp, uint32_t pc, uint32_t lr) {
+void pollen_fault_report(uint32_t sp, uint32_t pc, uint32_t lr, uint32_t exception) {
     if (sp < (uint32_t)__stack_bottom) {
-        fault_write("\nFATAL: stack overflow at sp=");
-        fault_write_hex(sp);
-        putchar('\n');
-        pollen_exit(POLLEN_EXIT_STACK_OVERFLOW);
+        fatal("stack overflow at sp=", sp, 0, 0, POLLEN_EXIT_STACK_OVERFLOW);
     }
-    int is_trap = 0;
+    if (exception != 3) {   /* not HardFault: an exception or IRQ nobody handles */
+        if (exception >= 16) {
+            fatal("unhandled IRQ ", exception - 16, 0, 0, POLLEN_EXIT_UNHANDLED_IRQ);
+        }
+        fatal("unhandled exception ", exception, 0, 0, POLLEN_EXIT_UNHANDLED_IRQ);
+    }
     /* Only dereference pc if it points into our code; a corrupt frame must not
        fault again here (a fault inside HardFault is a lockup). */
-    if ((pc & 1u) == 0 && pc >= (uint32_t)__text_start && pc + 2 <= (uint32_t)__text_end) {
-        is_trap = *(const uint16_t *)pc == 0xDEFE;
+    if ((pc & 1u) == 0 && pc >= (uint32_t)__text_start && pc + 2 <= (uint32_t)__text_end
+        && *(const uint16_t *)pc == 0xDEFE) {
+        fatal("trap at pc=", pc, 1, lr, POLLEN_EXIT_TRAP);
     }
-    fault_write(is_trap ? "\nFATAL: trap at pc=" : "\nFATAL: hard fault at pc=");
-    fault_write_hex(pc);
-    fault_write(" lr=");
-    fault_write_hex(lr);
-    putchar('\n');
-    pollen_exit(is_trap ? POLLEN_EXIT_TRAP : POLLEN_EXIT_HARD_FAULT);
+    fatal("hard fault at pc=", pc, 1, lr, POLLEN_EXIT_HARD_FAULT);
 }
 
 /* Thumb-1 only, so the same code runs on ARMv6-M and ARMv7-M. */
-__attribute__((naked)) void HardFault_Handler(void) {
+__attribute__((naked)) void Default_Handler(void) {
     __asm volatile(
         "mrs r0, msp\n"                 /* r0 = sp at the fault (the frame)    */
         "movs r1, #0\n"                 /* r1 = pc, r2 = lr: 0 if unreadable    */
@@ -145,25 +161,12 @@ __attribute__((naked)) void HardFault_Handler(void) {
         "ldr r1, [r0, #24]\n"           /* stacked pc                           */
         "ldr r2, [r0, #20]\n"           /* stacked lr                           */
         "1:\n"
-        "ldr r3, =__stack_top\n"
-        "mov sp, r3\n"                  /* a fresh stack for the reporter       */
-        "ldr r3, =pollen_hard_fault_report\n"
-        "bx r3\n"
+        "mrs r3, ipsr\n"                /* r3 = exception number                */
+        "ldr r4, =__stack_top\n"
+        "mov sp, r4\n"                  /* a fresh stack for the reporter       */
+        "ldr r4, =pollen_fault_report\n"
+        "bx r4\n"
         ".ltorg\n");
-}
-
-/* Every vector without a handler of its own: report the exception number. */
-__attribute__((noreturn)) void Default_Handler(void) {
-    uint32_t exception = pollen_ipsr();
-    fault_write("\nFATAL: unhandled exception ");
-    fault_write_hex(exception);
-    if (exception >= 16) {
-        fault_write(" (IRQ ");
-        fault_write_hex(exception - 16);
-        putchar(')');
-    }
-    putchar('\n');
-    pollen_exit(POLLEN_EXIT_UNHANDLED_IRQ);
 }
 
 /* SysTick: the 1 ms tick (CortexMPlatform.swift counts it). */
@@ -179,6 +182,7 @@ void SysTick_Handler(void) {
 #define POLLEN_WEAK_HANDLER(name) void name(void) __attribute__((weak, alias("Default_Handler")))
 
 POLLEN_WEAK_HANDLER(NMI_Handler);
+POLLEN_WEAK_HANDLER(HardFault_Handler);
 POLLEN_WEAK_HANDLER(MemManage_Handler);
 POLLEN_WEAK_HANDLER(BusFault_Handler);
 POLLEN_WEAK_HANDLER(UsageFault_Handler);

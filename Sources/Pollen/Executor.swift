@@ -89,7 +89,6 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     /// An executor with no pools. `ramBudget`, if given, bounds the total bytes of the
     /// pools that may be attached (checked by `attach`).
     public init(ramBudget: Int? = nil) {
-        precondition(maskWords >= 1 && maskWords <= 32, "Executor: maskWords must be 1...32")
         groups = InlineArray { _ in WakeGroup() }
         core = ExecutorCore(groupCount: maskWords, ramBudget: ramBudget)
     }
@@ -201,6 +200,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
 
     /// Records (first call) or checks (later calls) the executor's address.
     mutating func pin() {
+        precondition(maskWords >= 1 && maskWords <= 32, "Executor: maskWords must be 1...32")
         // InlineArray elements are contiguous, so the address of `groups` is that of
         // group 0.
         let first = withUnsafeMutablePointer(to: &groups) {
@@ -265,31 +265,31 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     @discardableResult
     public mutating func fireTimers(now: Instant) -> Int {
         var fired = 0
-        if core.overflowDeadline <= now { fired += wakeOverflowed() }
+        if core.overflowDeadline <= now { fired = wakeOverflowed() }
         guard core.timers.count > 0 else { return fired }
-        let groups = UnsafePointer(core.groups!)
-        let twoLevel = maskWords > 1
+        let groups = UnsafePointer(core.groups.unsafelyUnwrapped)
         core.timers.expire(now: now) { entry in
-            // The generation recorded when the deadline was armed: a timer of a task
-            // that has since ended is stale and wakes nothing.
-            if Waker(groups: groups, slot: Int(entry.slot), generation: entry.generation,
-                     twoLevel: twoLevel).wake() == .woken { fired += 1 }
+            // An entry is removed when its task ends, so it names the slot's
+            // current task: no generation check is needed.
+            groups.schedule(slot: Int(truncatingIfNeeded: entry.slot), twoLevel: maskWords > 1)
+            fired &+= 1
         }
         return fired
     }
 
-    /// Wakes every task in the overflow register and empties it.
+    /// Schedules every task in the overflow register and empties it. Returns how
+    /// many bits were set (a slot whose task has ended since gets one harmless
+    /// spurious ready bit: only slots holding a running task are polled).
     mutating func wakeOverflowed() -> Int {
         core.overflowDeadline = .distantFuture
-        var woken = 0
+        let woken = Int(core.overflowedCount)
+        core.overflowedCount = 0
         for g in 0..<maskWords {
-            var bits = groups[g].overflowed
+            let bits = groups[g].overflowed
+            if bits == 0 { continue }
             groups[g].overflowed = 0
-            while bits != 0 {
-                let bit = bits.trailingZeroBitCount
-                bits &= bits &- 1
-                if core.waker(forSlot: g &<< 5 | bit).wake() == .woken { woken += 1 }
-            }
+            groups[g].ready.bitwiseOr(bits, ordering: .releasing)
+            if maskWords > 1 { groups[0].summary.bitwiseOr(1 &<< UInt32(truncatingIfNeeded: g), ordering: .releasing) }
         }
         return woken
     }
@@ -324,10 +324,13 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     @inline(never)
     mutating func recordOverflow(slot: Int, deadline: Instant) {
         core.timerOverflows &+= 1
-        groups[slot &>> 5].overflowed |= 1 &<< UInt32(slot & 31)
+        let bit: UInt32 = 1 &<< UInt32(truncatingIfNeeded: slot & 31)
+        if groups[unchecked: slot &>> 5].overflowed & bit == 0 {
+            groups[unchecked: slot &>> 5].overflowed |= bit
+            core.overflowedCount &+= 1
+        }
         if deadline < core.overflowDeadline { core.overflowDeadline = deadline }
-        var demand = core.timers.count
-        for g in 0..<maskWords { demand &+= groups[g].overflowed.nonzeroBitCount }
+        let demand = core.timers.count &+ Int(core.overflowedCount)
         if demand > core.timerPeakDemand { core.timerPeakDemand = demand }
     }
 
@@ -342,13 +345,11 @@ public struct Executor<let maskWords: Int>: ~Copyable {
         case .completed:
             return 1
         case .pending:
-            if context.deadline != .distantFuture {
-                if !core.timers.set(slot: context.waker.slot, generation: context.waker.generation,
-                                    deadline: context.deadline) {
-                    recordOverflow(slot: slot, deadline: context.deadline)
-                }
-            } else if core.timers.count > 0 {
-                core.timers.remove(slot: context.waker.slot)
+            // One scan sets, moves or drops the task's entry; skipped when the task
+            // has no deadline and none is armed.
+            if context.deadline != .distantFuture || core.timers.count > 0,
+               !core.timers.update(slot: context.waker.slot, deadline: context.deadline) {
+                recordOverflow(slot: slot, deadline: context.deadline)
             }
             return 1
         }

@@ -87,9 +87,14 @@ public struct TaskPool<Task: Future & ~Copyable, let capacity: Int>: ~Copyable {
     mutating func start(_ index: Int, _ task: consuming Task, as state: SlotState) -> TaskID {
         slots[index].task = .some(task)
         slots[index].state = state
-        let waker = link.executor!.pointee.waker(forSlot: link.base + index)
-        waker.wake()
-        return TaskID(slot: waker.slot, generation: waker.generation)
+        // Stored properties read through the pointer, not `pointee` as a whole
+        // (a non-mutating method call would copy the executor core to the stack).
+        let executor = link.executor!
+        let groups = UnsafePointer(executor.pointee.groups.unsafelyUnwrapped)  // PINNED
+        let slot = link.base + index
+        groups.schedule(slot: slot, twoLevel: executor.pointee.groupCount > 1)
+        return TaskID(slot: UInt16(truncatingIfNeeded: slot),
+                      generation: groups.generation(ofSlot: slot))
     }
 
     /// Drops whatever the slot holds and frees it, ending its task if one runs.

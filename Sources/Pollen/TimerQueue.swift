@@ -1,17 +1,18 @@
-/// One armed deadline: poll task `slot` (of generation `generation`) at `deadline`.
+/// One armed deadline: poll the task in `slot` at `deadline`.
+///
+/// An entry lives only as long as its task: ending a task (completion or
+/// cancellation) removes its entry, so an entry always names the slot's current
+/// task and firing it needs no generation check.
 public struct TimerEntry: Sendable {
     /// When the task wants to be polled.
     public var deadline: Instant
     /// Executor-wide slot of the task.
     public var slot: UInt16
-    /// Generation of the task (a cancelled task's entry is stale).
-    public var generation: UInt8
 
     /// An entry.
-    public init(deadline: Instant, slot: UInt16, generation: UInt8) {
+    public init(deadline: Instant, slot: UInt16) {
         self.deadline = deadline
         self.slot = slot
-        self.generation = generation
     }
 }
 
@@ -40,7 +41,7 @@ public struct TimerQueue<let capacity: Int>: ~Copyable {
 
     /// An empty queue.
     public init() {
-        entries = InlineArray(repeating: TimerEntry(deadline: .distantFuture, slot: 0, generation: 0))
+        entries = InlineArray(repeating: TimerEntry(deadline: .distantFuture, slot: 0))
     }
 }
 
@@ -63,53 +64,53 @@ public struct TimerTable {
 
     init() { entries = nil }
 
-    /// Sets (or replaces) the deadline of `slot`. Returns `false` when the table is full.
-    mutating func set(slot: UInt16, generation: UInt8, deadline: Instant) -> Bool {
-        guard let e = entries else { return false }
-        if deadline < earliest { earliest = deadline }
-        for i in 0..<count where e[i].slot == slot {
-            e[i] = TimerEntry(deadline: deadline, slot: slot, generation: generation)
+    /// Sets, replaces or (with `deadline` == ``Instant/distantFuture``) removes the
+    /// deadline of `slot`, in one scan. Returns `false` only when a new entry does not
+    /// fit (the table is full); the caller then keeps the deadline elsewhere.
+    /// Removing leaves `earliest` as it is: still a lower bound, corrected by the
+    /// next `expire`.
+    mutating func update(slot: UInt16, deadline: Instant) -> Bool {
+        guard let e = entries else { return deadline == .distantFuture }
+        var i = 0
+        while i < count && e[i].slot != slot { i &+= 1 }
+        if deadline == .distantFuture {
+            if i < count {
+                count &-= 1
+                e[i] = e[count]
+            }
             return true
         }
-        guard count < capacity else { return false }
-        e[count] = TimerEntry(deadline: deadline, slot: slot, generation: generation)
-        count += 1
+        if i == count {
+            guard count < capacity else { return false }
+            count &+= 1
+        }
+        e[i] = TimerEntry(deadline: deadline, slot: slot)
+        if deadline < earliest { earliest = deadline }
         return true
     }
 
-    /// Removes the deadline of `slot`, if any. `earliest` is left as it is: still a
-    /// lower bound, corrected by the next `expire`.
+    /// Removes the deadline of `slot`, if any.
     mutating func remove(slot: UInt16) {
-        guard let e = entries else { return }
-        for i in 0..<count where e[i].slot == slot {
-            count -= 1
-            e[i] = e[count]
-            return
-        }
+        _ = update(slot: slot, deadline: .distantFuture)
     }
 
-    /// Removes every entry whose deadline is at or before `now`, calling `fire` with each.
+    /// Removes every entry whose deadline is at or before `now`, calling `fire` with
+    /// each, and recomputes `earliest` exactly from the entries that stay (one scan).
     mutating func expire(now: Instant, _ fire: (TimerEntry) -> Void) {
         guard let e = entries, earliest <= now else { return }
+        var remaining = Instant.distantFuture
         var i = 0
         while i < count {
-            if e[i].deadline <= now {
-                let entry = e[i]
-                count -= 1
+            let entry = e[i]
+            if entry.deadline <= now {
+                count &-= 1
                 e[i] = e[count]
                 fire(entry)
             } else {
-                i += 1
+                if entry.deadline < remaining { remaining = entry.deadline }
+                i &+= 1
             }
         }
-        recomputeEarliest()
-    }
-
-    mutating func recomputeEarliest() {
-        var m = Instant.distantFuture
-        if let e = entries {
-            for i in 0..<count where e[i].deadline < m { m = e[i].deadline }
-        }
-        earliest = m
+        earliest = remaining
     }
 }

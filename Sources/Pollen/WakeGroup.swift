@@ -31,3 +31,23 @@ public struct WakeGroup: ~Copyable {
         overflowed = 0
     }
 }
+
+extension UnsafePointer where Pointee == WakeGroup {
+    /// Sets the ready bit of `slot` in the executor whose group 0 is `self` (and, in
+    /// a `twoLevel` executor, the summary bit of its group): the slot is polled on the
+    /// next pass. No generation check: for the executor's own use (spawn, timers,
+    /// the overflow register), where the slot is known to hold the intended task or a
+    /// spurious poll is harmless. Interrupt-safe (atomic ORs).
+    func schedule(slot: Int, twoLevel: Bool) {
+        // Safety: PINNED; slot < 32 × group count (slots are only handed out below that).
+        self[slot &>> 5].ready.bitwiseOr(1 &<< UInt32(truncatingIfNeeded: slot & 31), ordering: .releasing)
+        if twoLevel {
+            self[0].summary.bitwiseOr(1 &<< UInt32(truncatingIfNeeded: slot &>> 5), ordering: .releasing)
+        }
+    }
+
+    /// The generation of `slot`: that of its current task, if it holds one.
+    func generation(ofSlot slot: Int) -> UInt8 {
+        self[slot &>> 5].generations[slot & 31].load(ordering: .relaxed)
+    }
+}

@@ -26,7 +26,7 @@ nonisolated(unsafe) var timers = TimerQueue<1>()
 @main
 struct Blinky {
     static func main() {
-        var platform = Board.start()
+        var platform = Board.startTicks()   // the clock only: no UART receive, no software IRQ
         let blink: PoolRef<Blink, 1>
         do throws(CapacityError) {
             blink = try executor.attach(&blinkers)

@@ -90,75 +90,10 @@ struct ExecutorOrder {
         } catch {
             Board.fail(error)
         }
-
-        /// One executor pass; clears the trace first. Returns the number of polls.
-        func pass() -> Int {
-            trace = 0
-            return executor.runReady(probe, now: Board.now())
-        }
-
-        // Slot order. Spawning sets a task's ready bit; the first pass polls
-        // the three in slot order, and then, woken in the order 3, 1, 2,
-        // still in slot order: a pass goes up the mask, not down a queue.
-        for id in 1...3 { spawn(probe, Probe(id: id)) }
-        let first = pass()
-        expectTrace("first polls in slot order", polled: first, 3, 0x123)
-        wakers[3]!.wake(); wakers[1]!.wake(); wakers[2]!.wake()
-        let woken = pass()
-        expectTrace("slot order within a pass", polled: woken, 3, 0x123)
-        wakers[3]!.wake(); wakers[1]!.wake()
-        let some = pass()
-        check("only woken tasks are polled", some == 2 && trace == 0x13 && pass() == 0, trace)
-
-        // Starvation. Probe 2 wakes itself on every poll: each pass still
-        // polls it once, and ends (its new wake waits for the next pass). Probe
-        // 1 and 3, woken from the interrupt handler during pass 3, run in pass
-        // 4 in slot order, around probe 2.
-        behaviors[2] = .selfWake
-        wakers[2]!.wake()
-        var fair = true
-        for round in 1...8 {
-            let polled = pass()
-            if round == 3 { wakeInInterrupt(1 << 1 | 1 << 3) }
-            let expected: (Int, UInt32) = round == 4 ? (3, 0x123) : (1, 0x2)
-            if polled != expected.0 || trace != expected.1 { fair = false; break }
-        }
-        behaviors[2] = .park
-        let last = pass()   // probe 2's final self-wake: polled, parks
-        check("a self-waking task cannot starve others", fair && last == 1 && trace == 0x2
-              && !executor.hasReadyTasks && pass() == 0, trace)
-
-        // Coalescing: two wakes from task context and one from an interrupt
-        // handler, all before the next pass, give one poll.
-        let before = polls[1]
-        wakers[1]!.wake()
-        wakers[1]!.wake()
-        interruptWoken = 0
-        wakeInInterrupt(1 << 1)
-        let coalesced = pass()
-        check("wakes before a poll coalesce into one poll", coalesced == 1 && trace == 0x1
-              && polls[1] == before &+ 1 && interruptWoken == 1 && pass() == 0, trace)
-
-        // Stale waker. Probe 3 completes: its slot is freed and the generation
-        // moves on, so its old waker reports `.stale` and schedules nothing,
-        // also once a new task occupies the same slot.
-        behaviors[3] = .complete
-        wakers[3]!.wake()
-        let completing = pass()
-        let old = wakers[3]!
-        check("a completing task is polled once and frees its slot",
-              completing == 1 && trace == 0x3 && probes.occupiedCount == 2, trace)
-        let staleOutcome = old.wake()
-        check("a stale waker after completion returns .stale", staleOutcome == .stale && old.isStale)
-        check("a stale wake polls nothing", !executor.hasReadyTasks && pass() == 0 && trace == 0, trace)
-        behaviors[3] = .park
-        spawn(probe, Probe(id: 3))   // reuses slot 2
-        let reused = pass()
-        let fresh = wakers[3]!
-        let staleAgain = old.wake()
-        check("a stale waker ignores the slot's next task",
-              reused == 1 && trace == 0x3 && fresh.slot == old.slot && fresh.generation != old.generation
-              && staleAgain == .stale && pass() == 0, trace)
+        checkSlotOrder(probe)
+        checkStarvation(probe)
+        checkCoalescing(probe)
+        checkStaleWaker(probe)
 
         // The real run loop: probes 1 and 2 and the judge wake themselves on
         // every poll, probe 3 is parked. The judge checks that every pass polls
@@ -172,6 +107,92 @@ struct ExecutorOrder {
         executor.run(on: &platform, idle: .sleep, tasks: tasks(probe, judge))
         Board.writeLine("run returned... FAIL")
         Board.exit(1)
+    }
+
+    // Each group of checks is its own function, never inlined: one ~2 KiB
+    // `main` trips an LLVM bug on ARMv6-M ("underestimated function size" in
+    // ARMConstantIslands, llvm/llvm-project#175763 and #203318), which fixes
+    // the Thumb-1 size estimate in releases newer than this toolchain's.
+
+    /// One executor pass; clears the trace first. Returns the number of polls.
+    static func pass(_ probe: PoolRef<Probe, 3>) -> Int {
+        trace = 0
+        return executor.runReady(probe, now: Board.now())
+    }
+
+    /// Slot order. Spawning sets a task's ready bit; the first pass polls the
+    /// three in slot order, and then, woken in the order 3, 1, 2, still in slot
+    /// order: a pass goes up the mask, not down a queue.
+    @inline(never)
+    static func checkSlotOrder(_ probe: PoolRef<Probe, 3>) {
+        for id in 1...3 { spawn(probe, Probe(id: id)) }
+        let first = pass(probe)
+        expectTrace("first polls in slot order", polled: first, 3, 0x123)
+        wakers[3]!.wake(); wakers[1]!.wake(); wakers[2]!.wake()
+        let woken = pass(probe)
+        expectTrace("slot order within a pass", polled: woken, 3, 0x123)
+        wakers[3]!.wake(); wakers[1]!.wake()
+        let some = pass(probe)
+        check("only woken tasks are polled", some == 2 && trace == 0x13 && pass(probe) == 0, trace)
+    }
+
+    /// Starvation. Probe 2 wakes itself on every poll: each pass still polls it
+    /// once, and ends (its new wake waits for the next pass). Probe 1 and 3,
+    /// woken from the interrupt handler during pass 3, run in pass 4 in slot
+    /// order, around probe 2.
+    @inline(never)
+    static func checkStarvation(_ probe: PoolRef<Probe, 3>) {
+        behaviors[2] = .selfWake
+        wakers[2]!.wake()
+        var fair = true
+        for round in 1...8 {
+            let polled = pass(probe)
+            if round == 3 { wakeInInterrupt(1 << 1 | 1 << 3) }
+            let expected: (Int, UInt32) = round == 4 ? (3, 0x123) : (1, 0x2)
+            if polled != expected.0 || trace != expected.1 { fair = false; break }
+        }
+        behaviors[2] = .park
+        let last = pass(probe)   // probe 2's final self-wake: polled, parks
+        check("a self-waking task cannot starve others", fair && last == 1 && trace == 0x2
+              && !executor.hasReadyTasks && pass(probe) == 0, trace)
+    }
+
+    /// Coalescing: two wakes from task context and one from an interrupt
+    /// handler, all before the next pass, give one poll.
+    @inline(never)
+    static func checkCoalescing(_ probe: PoolRef<Probe, 3>) {
+        let before = polls[1]
+        wakers[1]!.wake()
+        wakers[1]!.wake()
+        interruptWoken = 0
+        wakeInInterrupt(1 << 1)
+        let coalesced = pass(probe)
+        check("wakes before a poll coalesce into one poll", coalesced == 1 && trace == 0x1
+              && polls[1] == before &+ 1 && interruptWoken == 1 && pass(probe) == 0, trace)
+    }
+
+    /// Stale waker. Probe 3 completes: its slot is freed and the generation
+    /// moves on, so its old waker reports `.stale` and schedules nothing, also
+    /// once a new task occupies the same slot.
+    @inline(never)
+    static func checkStaleWaker(_ probe: PoolRef<Probe, 3>) {
+        behaviors[3] = .complete
+        wakers[3]!.wake()
+        let completing = pass(probe)
+        let old = wakers[3]!
+        check("a completing task is polled once and frees its slot",
+              completing == 1 && trace == 0x3 && probes.occupiedCount == 2, trace)
+        let staleOutcome = old.wake()
+        check("a stale waker after completion returns .stale", staleOutcome == .stale && old.isStale)
+        check("a stale wake polls nothing", !executor.hasReadyTasks && pass(probe) == 0 && trace == 0, trace)
+        behaviors[3] = .park
+        spawn(probe, Probe(id: 3))   // reuses slot 2
+        let reused = pass(probe)
+        let fresh = wakers[3]!
+        let staleAgain = old.wake()
+        check("a stale waker ignores the slot's next task",
+              reused == 1 && trace == 0x3 && fresh.slot == old.slot && fresh.generation != old.generation
+              && staleAgain == .stale && pass(probe) == 0, trace)
     }
 }
 
