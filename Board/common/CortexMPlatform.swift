@@ -1,12 +1,19 @@
 // CortexMPlatform.swift — the core's `Platform` on a Cortex-M: SysTick time and WFI idle.
 //
 // Time: SysTick interrupts every millisecond and the handler adds 1000 to a
-// 64-bit microsecond count (`systickMicroseconds`; counting microseconds rather
-// than milliseconds spares `now()` a 64-bit multiply, a library call on the
-// Cortex-M0). `now()` reads that count
-// together with the SysTick down-counter, both with interrupts masked, and
-// returns microseconds. 64 bits because a 32-bit millisecond count wraps after
-// 49.7 days; on ARMv6-M a 64-bit load is two loads, hence the mask.
+// 64-bit microsecond count (`pollen_systick_microseconds`, startup.c; counting
+// microseconds rather than milliseconds spares every read a 64-bit multiply, a
+// library call on the Cortex-M0). 64 bits because a 32-bit millisecond count wraps after 49.7 days;
+// on ARMv6-M a 64-bit load is two loads, hence the interrupt mask around reads.
+//
+// Two clocks read it:
+// - `now()`, the executor's clock, is that count: millisecond resolution, which
+//   is all the executor can use (it sleeps until the next tick at the finest),
+//   monotonic by construction, and a few instructions to read.
+// - `currentMicroseconds()` (and `Board.now()`) adds the cycles elapsed since
+//   the last tick, from the SysTick down-counter: microsecond resolution, for
+//   measuring. Only apps that call it link it (about 100 bytes).
+// A precise reading is never below the executor's clock at the same moment.
 //
 // Idle: `.sleep` masks interrupts, asks the executor whether it is still idle,
 // and only then executes `wfi`. An interrupt that arrives after the check
@@ -15,22 +22,9 @@
 // between "nothing is ready" and "sleep" is never lost. The 1 ms SysTick bounds
 // every sleep, so deadlines are met within a tick without a separate alarm.
 
-/// Microseconds since SysTick was started, at the last tick (a multiple of 1000).
-///
-/// Invariant (named "tick count" below): written only by the SysTick handler;
-/// read only with interrupts masked, so no read sees half of an update.
-nonisolated(unsafe) var systickMicroseconds: UInt64 = 0
-
 /// The latest answer of `CortexMPlatform.currentMicroseconds()`, which never goes
 /// below it. Read and written only with interrupts masked ("last answer").
 nonisolated(unsafe) var lastMicroseconds: UInt64 = 0
-
-/// The SysTick exception handler's Swift half (the vector points at C's
-/// `SysTick_Handler`, which calls this). Advances the tick count.
-@_cdecl("pollen_systick_tick")
-public func systickTick() {
-    systickMicroseconds &+= 1_000  // tick count: the only writer
-}
 
 /// The Pollen `Platform` for Cortex-M boards: SysTick for time, `wfi` for sleep.
 ///
@@ -55,19 +49,17 @@ public struct CortexMPlatform: Platform {
         microsecondsPerCycleQ16 = (1_000 &<< 16) / (cpuHz / 1_000)
     }
 
-    /// Microseconds since SysTick started, read consistently with the tick count.
-    /// Never decreases: a reading taken between a SysTick reload and its pending
-    /// flag (seen under QEMU's `-icount`) is clamped to the previous answer.
-    ///
-    /// Not inlined: the run loop reads the clock in two places (each round, and in
-    /// the idle step's deadline check), and one shared copy saves ~80 bytes of flash
-    /// for the cost of a call.
+    /// Microseconds since SysTick started, interpolated between ticks from the
+    /// SysTick down-counter and read consistently with the tick count. Never
+    /// decreases: a reading taken between a SysTick reload and its pending flag
+    /// (seen under QEMU's `-icount`) is clamped to the previous answer. Never below
+    /// ``now()`` read at the same moment.
     @inline(never)
     public func currentMicroseconds() -> UInt64 {
         var atTick: UInt64
         var counter: UInt32
         let saved = pollen_critical_enter()
-        atTick = systickMicroseconds          // tick count: read masked
+        atTick = pollen_tick_count()  // tick count: read masked
         counter = SysTick.current
         if SCB.isSysTickPending {
             // The counter wrapped (before or just after we read it) and the
@@ -88,9 +80,14 @@ public struct CortexMPlatform: Platform {
         return answer
     }
 
-    /// The current time in microseconds since SysTick started. Never decreases.
+    /// The executor's clock: microseconds since SysTick started, at the last tick
+    /// (1 ms resolution). Never decreases. For microsecond resolution use
+    /// ``currentMicroseconds()``.
     public mutating func now() -> Instant {
-        Instant(ticks: currentMicroseconds())
+        let saved = pollen_critical_enter()
+        let ticks = pollen_tick_count()  // tick count: read masked
+        pollen_critical_exit(saved)
+        return Instant(ticks: ticks)
     }
 
     /// One idle step of the executor (see `Platform.idle`).

@@ -109,7 +109,18 @@ void pollen_board_early_init(void);
 /** Board hook: writes one byte to the console UART, blocking until accepted. */
 void pollen_board_write_byte(uint8_t byte);
 
-/** SysTick hook (CortexMPlatform.swift): advances the millisecond count. */
-void pollen_systick_tick(void);
+/* ---- Data shared with the Swift side ---- */
+
+/** Microseconds since SysTick was started, at the last tick (a multiple of 1000).
+    Invariant "tick count": written only by SysTick_Handler (startup.c), which adds
+    1000 every millisecond; read only with interrupts masked, so no read sees half
+    of an update (CortexMPlatform.swift). */
+extern uint64_t pollen_systick_microseconds;
+
+/** The tick count (Swift reads it through this: a C global is not
+    concurrency-checked). Call with interrupts masked. */
+static inline __attribute__((always_inline)) uint64_t pollen_tick_count(void) {
+    return pollen_systick_microseconds;
+}
 
 #endif /* POLLEN_CORTEXM_H */

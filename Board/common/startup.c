@@ -15,8 +15,7 @@
  * or pass by accident after a crash.
  *
  * Symbols from the linker script (linker/<board>.ld): __stack_bottom, __stack_top,
- * __data_start, __data_end, __data_load, __bss_start, __bss_end, __text_start,
- * __text_end.
+ * __data_start, __data_end, __data_load, __bss_start, __bss_end, __text_end.
  */
 #include <stdint.h>
 #include "cortexm.h"
@@ -24,7 +23,7 @@
 extern uint32_t __stack_bottom[], __stack_top[];
 extern uint32_t __data_start[], __data_end[], __data_load[];
 extern uint32_t __bss_start[], __bss_end[];
-extern uint32_t __text_start[], __text_end[];
+extern uint32_t __text_end[];
 
 /* The Swift entry point emitted for `@main` (argc/argv are unused on a board). */
 extern int main(int argc, char **argv);
@@ -35,14 +34,15 @@ extern int main(int argc, char **argv);
 /* ------------------------------------------------------------------------- */
 /* Console output for fault messages (goes through the board's UART).        */
 
-/* putchar: Embedded Swift's print() writes through it; so do the fault messages. */
+/* putchar: Embedded Swift's print() writes through it (only apps that print
+   link it; the fault report below writes through the board directly). */
 int putchar(int c) {
     pollen_board_write_byte((uint8_t)c);
     return c;
 }
 
 __attribute__((noinline)) static void fault_write(const char *s) {
-    while (*s) putchar(*s++);
+    while (*s) pollen_board_write_byte((uint8_t)*s++);
 }
 
 /* "0x" and 8 lowercase hex digits, computed (no digit table in flash). */
@@ -50,23 +50,8 @@ __attribute__((noinline)) static void fault_write_hex(uint32_t value) {
     fault_write("0x");
     for (int shift = 28; shift >= 0; shift -= 4) {
         uint32_t nibble = (value >> shift) & 0xF;
-        putchar((int)(nibble < 10 ? '0' + nibble : 'a' - 10 + nibble));
+        pollen_board_write_byte((uint8_t)(nibble < 10 ? '0' + nibble : 'a' - 10 + nibble));
     }
-}
-
-/* The one fatal report: "\nFATAL: <what><value>[ lr=<lr>]\n", then exit(code).
-   Every fault path ends here, so the prefix and the exit live once in flash. */
-__attribute__((noreturn))
-static void fatal(const char *what, uint32_t value, int with_lr, uint32_t lr, int32_t code) {
-    fault_write("\nFATAL: ");
-    fault_write(what);
-    fault_write_hex(value);
-    if (with_lr) {
-        fault_write(" lr=");
-        fault_write_hex(lr);
-    }
-    putchar('\n');
-    pollen_exit(code);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -131,22 +116,39 @@ uint32_t pollen_stack_size_bytes(void) {
  */
 __attribute__((used, noreturn))
 void pollen_fault_report(uint32_t sp, uint32_t pc, uint32_t lr, uint32_t exception) {
+    /* One report for every cause: "\nFATAL: <what><value>[ lr=<lr>]\n", then
+       exit(code). Each cause only picks its words, value and exit code. */
+    const char *what = "hard fault at pc=";
+    uint32_t value = pc;
+    int32_t code = POLLEN_EXIT_HARD_FAULT;
     if (sp < (uint32_t)__stack_bottom) {
-        fatal("stack overflow at sp=", sp, 0, 0, POLLEN_EXIT_STACK_OVERFLOW);
-    }
-    if (exception != 3) {   /* not HardFault: an exception or IRQ nobody handles */
+        what = "stack overflow at sp=";
+        value = sp;
+        lr = 0;
+        code = POLLEN_EXIT_STACK_OVERFLOW;
+    } else if (exception != 3) {   /* not HardFault: an exception or IRQ nobody handles */
+        what = "unhandled exception ";
+        value = exception;
         if (exception >= 16) {
-            fatal("unhandled IRQ ", exception - 16, 0, 0, POLLEN_EXIT_UNHANDLED_IRQ);
+            what = "unhandled IRQ ";
+            value = exception - 16;
         }
-        fatal("unhandled exception ", exception, 0, 0, POLLEN_EXIT_UNHANDLED_IRQ);
+        lr = 0;
+        code = POLLEN_EXIT_UNHANDLED_IRQ;
+    } else if ((pc & 1u) == 0 && pc + 2 <= (uint32_t)__text_end   /* in flash: safe to read */
+               && *(const uint16_t *)pc == 0xDEFE) {
+        what = "trap at pc=";
+        code = POLLEN_EXIT_TRAP;
     }
-    /* Only dereference pc if it points into our code; a corrupt frame must not
-       fault again here (a fault inside HardFault is a lockup). */
-    if ((pc & 1u) == 0 && pc >= (uint32_t)__text_start && pc + 2 <= (uint32_t)__text_end
-        && *(const uint16_t *)pc == 0xDEFE) {
-        fatal("trap at pc=", pc, 1, lr, POLLEN_EXIT_TRAP);
+    fault_write("\nFATAL: ");
+    fault_write(what);
+    fault_write_hex(value);
+    if (lr != 0) {   /* pc-based causes: the caller too */
+        fault_write(" lr=");
+        fault_write_hex(lr);
     }
-    fatal("hard fault at pc=", pc, 1, lr, POLLEN_EXIT_HARD_FAULT);
+    pollen_board_write_byte('\n');
+    pollen_exit(code);
 }
 
 /* Thumb-1 only, so the same code runs on ARMv6-M and ARMv7-M. */
@@ -169,9 +171,12 @@ __attribute__((naked)) void Default_Handler(void) {
         ".ltorg\n");
 }
 
-/* SysTick: the 1 ms tick (CortexMPlatform.swift counts it). */
+/* SysTick: the 1 ms tick. The only writer of the tick count (cortexm.h); the
+   Swift side (CortexMPlatform.swift) reads it with interrupts masked. */
+uint64_t pollen_systick_microseconds;
+
 void SysTick_Handler(void) {
-    pollen_systick_tick();
+    pollen_systick_microseconds += 1000;
 }
 
 /* ------------------------------------------------------------------------- */

@@ -75,28 +75,3 @@ public func boardEarlyInit() { Board.initializeConsole() }
 /// `putchar` (startup.c) ends here.
 @_cdecl("pollen_board_write_byte")
 public func boardWriteByte(_ byte: UInt8) { Board.writeByte(byte) }
-
-/// UART0 interrupt (NVIC line 2). Clear RXDRDY before reading RXD: reading
-/// pops the UART's FIFO and raises RXDRDY again if more bytes wait. With the
-/// ring full, leave RXDRDY set and mask it at the UART (it is level-sensitive:
-/// left enabled it would re-enter at once) until `resumeReceive`.
-@_cdecl("IRQ2_Handler")
-public func uart0Interrupt() {
-    while NRF51UART.eventRXDReady.load() != 0 {
-        // rx ring: this handler is the only producer.
-        if uartReceiveRing.isFull {
-            NRF51UART.intenClear.store(NRF51UART.interruptRXDReady)
-            uartReceivePaused = true
-            break
-        }
-        NRF51UART.eventRXDReady.store(0)
-        uartReceiveRing.push(UInt8(truncatingIfNeeded: NRF51UART.rxd.load()))
-    }
-    runUARTReceiveHook()
-}
-
-/// Software interrupt SWI0 (NVIC line 20, raised by `Board.pendSoftwareInterrupt()`).
-@_cdecl("IRQ20_Handler")
-public func softwareInterrupt() {
-    runSoftwareInterruptHook()
-}

@@ -113,6 +113,10 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     /// often, the peak demand, and the capacity to use instead. One line, for a
     /// diagnostics task, a test, or a shutdown report.
     public func describeTimerQueue<Output: TextOutput & ~Copyable>(to out: inout Output) {
+        if core.timers.capacity == 0 {
+            out.write("timer queue: none; deadlines wait in the deadline register (each time the earliest passes, every task waiting on time is polled)\n")
+            return
+        }
         out.write("timer queue: capacity "); out.write(core.timers.capacity)
         if core.timerOverflows == 0 {
             out.write(", never full\n")
@@ -127,7 +131,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     public var armedTimers: Int { core.timers.count }
     /// The earliest armed deadline, if any.
     public var nextDeadline: Instant? {
-        let earliest = min(core.timers.earliest, core.overflowDeadline)
+        let earliest = min(core.timers.earliest, core.registerDeadline)
         return earliest == .distantFuture ? nil : earliest
     }
     /// The clock as read at the start of the latest pass.
@@ -147,10 +151,11 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     ) throws(CapacityError) -> PoolRef<Task, capacity> {
         guard !pool.link.isAttached else { throw .alreadyAttached(pool: pool.link.name) }
         let limit = Self.slotCapacity
-        guard capacity <= limit - core.slotsUsed else {
+        // Wrapping arithmetic: slotsUsed ≤ limit and poolBytes ≤ budget always hold.
+        guard capacity <= limit &- core.slotsUsed else {
             throw .slotsExceeded(pool: pool.link.name, capacity: capacity, alreadyUsed: core.slotsUsed, limit: limit)
         }
-        if let budget = core.ramBudget, pool.link.bytes > budget - core.poolBytes {
+        if let budget = core.ramBudget, pool.link.bytes > budget &- core.poolBytes {
             throw .ramBudgetExceeded(pool: pool.link.name, bytes: pool.link.bytes,
                                      alreadyUsed: core.poolBytes, budget: budget)
         }
@@ -165,14 +170,15 @@ public struct Executor<let maskWords: Int>: ~Copyable {
         } else {
             core.pools = link
         }
-        core.slotsUsed += capacity
-        core.poolBytes += pool.link.bytes
+        core.slotsUsed &+= capacity
+        core.poolBytes &+= pool.link.bytes
         return PoolRef(pool: pool.pinnedAddress, base: pool.link.base)
     }
 
-    /// Attaches the storage for armed deadlines. Without one, every deadline is an
-    /// overflow (see ``TimerQueue``). Attaching again replaces the queue (only
-    /// before any deadline is armed).
+    /// Attaches a queue for exact per-task deadlines (see ``TimerQueue``). Without
+    /// one, every deadline waits in the deadline register, and none of the queue's
+    /// code is linked. Attaching again replaces the queue (only before any deadline
+    /// is armed).
     public mutating func attach<let capacity: Int>(timers queue: inout TimerQueue<capacity>) {
         precondition(core.timers.count == 0, "Executor: replace the timer queue before any deadline is armed")
         pin()
@@ -180,6 +186,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
             UnsafeMutableRawPointer($0).assumingMemoryBound(to: TimerEntry.self)
         }
         core.timers.capacity = capacity
+        core.timers.code = .standard
     }
 
     /// Writes what is attached: every pool with its slots and bytes, the totals
@@ -261,37 +268,34 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     @discardableResult
     public mutating func runReady<Tasks: TaskSet>(_ tasks: Tasks) -> Int { runReady(tasks, now: core.now) }
 
-    /// Wakes every task whose deadline is at or before `now`. Returns how many were woken.
+    /// Wakes every task whose deadline is at or before `now`. Returns whether it
+    /// woke any.
     @discardableResult
-    public mutating func fireTimers(now: Instant) -> Int {
-        var fired = 0
-        if core.overflowDeadline <= now { fired = wakeOverflowed() }
-        guard core.timers.count > 0 else { return fired }
-        let groups = UnsafePointer(core.groups.unsafelyUnwrapped)
-        core.timers.expire(now: now) { entry in
-            // An entry is removed when its task ends, so it names the slot's
-            // current task: no generation check is needed.
-            groups.schedule(slot: Int(truncatingIfNeeded: entry.slot), twoLevel: maskWords > 1)
-            fired &+= 1
+    public mutating func fireTimers(now: Instant) -> Bool {
+        var fired = false
+        if core.registerDeadline <= now { fired = fireRegister() }
+        if core.timers.count > 0,
+           core.timers.expire(now: now, groups: UnsafePointer(core.groups.unsafelyUnwrapped)) > 0 {
+            fired = true
         }
         return fired
     }
 
-    /// Schedules every task in the overflow register and empties it. Returns how
-    /// many bits were set (a slot whose task has ended since gets one harmless
-    /// spurious ready bit: only slots holding a running task are polled).
-    mutating func wakeOverflowed() -> Int {
-        core.overflowDeadline = .distantFuture
-        let woken = Int(core.overflowedCount)
-        core.overflowedCount = 0
+    /// Schedules every task in the deadline register and empties it. Returns whether
+    /// it held any (a slot whose task has ended since gets one harmless spurious
+    /// ready bit: only slots holding a running task are polled).
+    mutating func fireRegister() -> Bool {
+        core.registerDeadline = .distantFuture
+        var any: UInt32 = 0
         for g in 0..<maskWords {
-            let bits = groups[g].overflowed
+            let bits = groups[g].registered
             if bits == 0 { continue }
-            groups[g].overflowed = 0
+            any |= bits
+            groups[g].registered = 0
             groups[g].ready.bitwiseOr(bits, ordering: .releasing)
             if maskWords > 1 { groups[0].summary.bitwiseOr(1 &<< UInt32(truncatingIfNeeded: g), ordering: .releasing) }
         }
-        return woken
+        return any != 0
     }
 
     /// Runs the tasks of `tasks` (every attached pool) until the platform's idle
@@ -311,7 +315,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
                      "Executor.run: `tasks` must list every attached pool (their slot counts differ)")
         while true {
             let now = platform.now()
-            if core.timers.count > 0 || core.overflowDeadline <= now { fireTimers(now: now) }
+            if core.timers.earliest <= now || core.registerDeadline <= now { fireTimers(now: now) }
             if runReady(tasks, now: now) != 0 || hasReadyTasks { continue }
             let outcome = platform.idle(until: nextDeadline, strategy: strategy,
                                         isStillIdle: { !self.hasReadyTasks })
@@ -319,19 +323,12 @@ public struct Executor<let maskWords: Int>: ~Copyable {
         }
     }
 
-    /// Keeps a deadline that did not fit in the timer queue in the overflow register,
-    /// and records the demand (queue entries plus overflowed tasks) for the report.
+    /// Keeps a deadline that has no queue entry in the deadline register. (With a
+    /// queue attached that is an overflow, which the queue's code has counted.)
     @inline(never)
-    mutating func recordOverflow(slot: Int, deadline: Instant) {
-        core.timerOverflows &+= 1
-        let bit: UInt32 = 1 &<< UInt32(truncatingIfNeeded: slot & 31)
-        if groups[unchecked: slot &>> 5].overflowed & bit == 0 {
-            groups[unchecked: slot &>> 5].overflowed |= bit
-            core.overflowedCount &+= 1
-        }
-        if deadline < core.overflowDeadline { core.overflowDeadline = deadline }
-        let demand = core.timers.count &+ Int(core.overflowedCount)
-        if demand > core.timerPeakDemand { core.timerPeakDemand = demand }
+    mutating func register(slot: Int, deadline: Instant) {
+        groups[unchecked: slot &>> 5].registered |= 1 &<< UInt32(truncatingIfNeeded: slot & 31)
+        if deadline < core.registerDeadline { core.registerDeadline = deadline }
     }
 
     /// Polls one slot through `tasks`, then records or drops its deadline. Returns 1
@@ -345,11 +342,13 @@ public struct Executor<let maskWords: Int>: ~Copyable {
         case .completed:
             return 1
         case .pending:
-            // One scan sets, moves or drops the task's entry; skipped when the task
-            // has no deadline and none is armed.
+            // One scan of the queue sets, moves or drops the task's entry (skipped
+            // when the task has no deadline and none is armed); a deadline without
+            // an entry goes to the register.
             if context.deadline != .distantFuture || core.timers.count > 0,
-               !core.timers.update(slot: context.waker.slot, deadline: context.deadline) {
-                recordOverflow(slot: slot, deadline: context.deadline)
+               !core.timers.update(slot: context.waker.slot, deadline: context.deadline,
+                                   groups: UnsafePointer(core.groups.unsafelyUnwrapped), groupCount: maskWords) {
+                register(slot: slot, deadline: context.deadline)
             }
             return 1
         }

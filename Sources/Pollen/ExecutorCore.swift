@@ -6,7 +6,9 @@ import Synchronization
 public struct ExecutorCore {
     // Field order keeps padding out (Swift lays fields out in declaration order):
     // words first, then the 8-byte-aligned timer table and instants, then the
-    // narrow fields.
+    // narrow fields. Every field of an `Executor<1>` that has attached nothing is
+    // zero (deadlines stored inverted, the budget and group count stored offset),
+    // so a global executor is zeroed .bss: no flash for an initial image.
 
     /// Invariant PINNED: group 0 of the owning executor; set by the first attach.
     var groups: UnsafeMutablePointer<WakeGroup>?
@@ -16,29 +18,39 @@ public struct ExecutorCore {
     public internal(set) var slotsUsed: Int = 0
     /// Bytes of RAM of the attached pools.
     public internal(set) var poolBytes: Int = 0
-    /// Deadlines that did not fit in the timer queue (see ``TimerQueue``).
-    public internal(set) var timerOverflows: Int = 0
-    /// Most tasks seen waiting on a deadline at once, once the queue has overflowed.
-    public internal(set) var timerPeakDemand: Int = 0
     /// Armed deadlines.
     public internal(set) var timers = TimerTable()
-    /// Earliest deadline among the tasks whose deadline did not fit in the queue.
-    var overflowDeadline: Instant = .distantFuture
+    /// Earliest deadline in the deadline register (see ``TimerQueue``); a lower bound.
+    var registerDeadline: Instant {
+        get { storedRegisterDeadline.instant }
+        set { storedRegisterDeadline.instant = newValue }
+    }
+    var storedRegisterDeadline = InvertedInstant()
     /// The clock as read at the start of the current pass.
     public internal(set) var now: Instant = .zero
     /// The RAM budget for pools, or `nil` for none.
-    public let ramBudget: Int?
-    /// `groupCount`, stored narrow (1...32).
-    let storedGroupCount: UInt8
-    /// Bits set in the overflow registers of the wake groups (at most 1024).
-    var overflowedCount: UInt16 = 0
+    public var ramBudget: Int? { storedRamBudget == 0 ? nil : Int(bitPattern: storedRamBudget &- 1) }
+    /// `ramBudget + 1`, or 0 for none.
+    let storedRamBudget: UInt
+    /// `groupCount - 1` (0...31), stored narrow.
+    let storedGroupCountMinusOne: UInt8
+
+    /// Deadlines that did not fit in the attached timer queue (see ``TimerQueue``).
+    public var timerOverflows: Int { timers.overflows }
+    /// Most tasks seen waiting on a deadline at once, once the queue has overflowed.
+    public var timerPeakDemand: Int { timers.peakDemand }
 
     /// `32 × groupCount` slots.
-    public var groupCount: Int { Int(storedGroupCount) }
+    public var groupCount: Int { Int(storedGroupCountMinusOne) &+ 1 }
 
     init(groupCount: Int, ramBudget: Int?) {
-        storedGroupCount = UInt8(truncatingIfNeeded: groupCount)
-        self.ramBudget = ramBudget
+        storedGroupCountMinusOne = UInt8(truncatingIfNeeded: groupCount &- 1)
+        if let ramBudget {
+            precondition(ramBudget >= 0, "Executor: the RAM budget cannot be negative")
+            storedRamBudget = UInt(bitPattern: ramBudget) &+ 1
+        } else {
+            storedRamBudget = 0
+        }
         groups = nil
         pools = nil
     }
@@ -49,18 +61,17 @@ public struct ExecutorCore {
         // and slot < 32 × groupCount (slots are only handed out below that).
         let groups = UnsafePointer(groups.unsafelyUnwrapped)
         return Waker(groups: groups, slot: slot,
-                     generation: groups[slot &>> 5].generations[slot & 31].load(ordering: .relaxed),
+                     generation: groups.generation(ofSlot: slot),
                      twoLevel: groupCount > 1)
     }
 
     /// Ends the task in `slot`: advances the slot's generation, so every waker
     /// made for the task becomes stale, and drops its deadline.
     mutating func endTask(slot: Int) {
-        let g = groups! + (slot &>> 5)
+        let g = UnsafePointer(groups!) + (slot &>> 5)
         // Only task context writes generations, so load-then-store is enough (and
         // avoids a read-modify-write helper call on Cortex-M0).
-        let next = g.pointee.generations[slot & 31].load(ordering: .relaxed) &+ 1
-        g.pointee.generations[slot & 31].store(next, ordering: .relaxed)
+        g.setGeneration(bit: slot & 31, g.generation(bit: slot & 31) &+ 1)
         if timers.count > 0 { timers.remove(slot: UInt16(truncatingIfNeeded: slot)) }
     }
 }

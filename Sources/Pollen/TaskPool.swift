@@ -83,18 +83,19 @@ public struct TaskPool<Task: Future & ~Copyable, let capacity: Int>: ~Copyable {
         throw .poolFull(pool: link.name, capacity: capacity)
     }
 
+    /// Moves `task` into slot `index`, schedules its first poll, and returns its
+    /// identity.
     @discardableResult
     mutating func start(_ index: Int, _ task: consuming Task, as state: SlotState) -> TaskID {
         slots[index].task = .some(task)
         slots[index].state = state
-        // Stored properties read through the pointer, not `pointee` as a whole
-        // (a non-mutating method call would copy the executor core to the stack).
-        let executor = link.executor!
-        let groups = UnsafePointer(executor.pointee.groups.unsafelyUnwrapped)  // PINNED
+        // A stored property read through the pointer, not `pointee` as a whole (a
+        // non-mutating method call would copy the executor core to the stack).
+        // Safety: PINNED; a pool is attached (so `executor` is set) before any start.
+        let groups = UnsafePointer(link.executor.unsafelyUnwrapped.pointee.groups.unsafelyUnwrapped)
         let slot = link.base + index
-        groups.schedule(slot: slot, twoLevel: executor.pointee.groupCount > 1)
-        return TaskID(slot: UInt16(truncatingIfNeeded: slot),
-                      generation: groups.generation(ofSlot: slot))
+        groups.schedule(slot: slot)
+        return TaskID(slot: UInt16(truncatingIfNeeded: slot), generation: groups.generation(ofSlot: slot))
     }
 
     /// Drops whatever the slot holds and frees it, ending its task if one runs.

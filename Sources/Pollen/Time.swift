@@ -98,3 +98,17 @@ public struct TickExtender: Sendable {
 func widen(_ x: UInt32) -> UInt64 {
     UInt64(_truncatingBits: UInt(x))
 }
+
+/// An ``Instant`` stored bit-inverted, so that all-zero memory reads as
+/// ``Instant/distantFuture``. Executor state whose resting value is "no deadline"
+/// is then all zeros, and a global executor lives in zeroed memory (.bss) with no
+/// initial image in flash.
+struct InvertedInstant {
+    var bits: UInt64 = 0
+
+    /// The instant (``Instant/distantFuture`` for zeroed memory).
+    var instant: Instant {
+        get { Instant(ticks: ~bits) }
+        set { bits = ~newValue.ticks }
+    }
+}

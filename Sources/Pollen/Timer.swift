@@ -86,12 +86,12 @@ public struct Ticker: Future, Sendable {
 
     /// Completes at the next tick with the number of periods since the previous one.
     public mutating func poll(_ context: inout Context) -> Poll<UInt64> {
-        var due = next ?? (context.now + period)
         // Periods elapsed: the due one plus every whole period since. Counted by
         // stepping rather than dividing: no 64-bit division routine is linked (the
         // Cortex-M0 has no divider at all), and a ticker is rarely more than one
         // period late; the cost is one step per missed period. (A deadline that
         // saturates at `distantFuture` ends the loop: the clock never reaches it.)
+        var due = next ?? (context.now + period)
         var periods: UInt64 = 0
         while due <= context.now {
             due = due + period

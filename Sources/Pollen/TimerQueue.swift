@@ -18,24 +18,34 @@ public struct TimerEntry: Sendable {
 
 /// Fixed-capacity storage for the executor's armed deadlines: at most one entry
 /// per task (a task's timers collapse into its earliest deadline, recomputed on
-/// each poll).
+/// each poll). Optional: it trades RAM and flash for precision.
 ///
-/// Capacity: `capacity` tasks may wait on a deadline at the same time. Attach it
-/// with `Executor.attach(timers:)`; an executor without one treats every deadline
-/// as an overflow.
+/// # Without a queue: the deadline register
 ///
-/// Beyond capacity no timer is lost: the executor keeps an overflow register (one
-/// bit per slot in its wake groups, plus the earliest overflowing deadline). When
-/// that deadline passes, every overflowed task is polled; each re-registers its
-/// deadline (in the queue if an entry has freed up, else in the register again).
-/// The earliest overflowing deadline is therefore exact; later ones may see an
-/// extra, early poll, which is harmless because every timer future compares the
-/// clock itself and never fires early. Each overflow is counted in
-/// ``Executor/timerOverflows``, and ``Executor/describeTimerQueue(to:)`` reports it
-/// in words with the capacity to use instead ("timer queue: capacity 1, overflowed
-/// 3 times (peak demand 2 tasks); … raise the TimerQueue capacity to 2"). Size the
-/// queue to the number of tasks that wait on time at once and the counter stays at
-/// zero.
+/// Every executor has a *deadline register*: one bit per slot in its wake groups
+/// plus the earliest registered deadline. A task that waits on time sets its bit
+/// and lowers that deadline in O(1). When the deadline passes, every registered task
+/// is polled, and each re-registers its own next deadline (timer futures register
+/// on every poll). A task whose deadline is later than the earliest is therefore
+/// polled early — harmless, because every timer future compares the clock itself
+/// and never fires early — and that is the register's only cost. For an app whose
+/// timed tasks share a period (one blinking task, a few tickers in step), the
+/// register alone is exact, uses no RAM beyond the wake groups, and links none of
+/// the queue's code: the smallest Pollen images use it.
+///
+/// # With a queue: exact deadlines
+///
+/// `Executor.attach(timers:)` adds an unsorted table of `capacity` entries: up to
+/// `capacity` tasks wait on their own deadline and are polled only when it passes.
+/// Every operation is a scan of at most `capacity` entries, which for the handful of
+/// timers firmware uses is cheaper than keeping a heap ordered.
+///
+/// Beyond capacity no timer is lost: the deadline goes to the register (above).
+/// Each such overflow is counted in ``Executor/timerOverflows``, and
+/// ``Executor/describeTimerQueue(to:)`` reports it in words with the capacity to use
+/// instead ("timer queue: capacity 1, overflowed 3 times (peak demand 2 tasks); …
+/// raise the TimerQueue capacity to 2"). Size the queue to the number of tasks that
+/// wait on time at once and the counter stays at zero.
 public struct TimerQueue<let capacity: Int>: ~Copyable {
     var entries: InlineArray<capacity, TimerEntry>
 
@@ -45,31 +55,101 @@ public struct TimerQueue<let capacity: Int>: ~Copyable {
     }
 }
 
-/// The non-generic timer bookkeeping inside an executor: a pointer to the attached
-/// queue's entries and how many are in use. Unsorted; every operation is a scan of
-/// at most `capacity` entries, which for the handful of timers firmware uses is
-/// cheaper than keeping a heap ordered.
+/// The queue's code, reached only through the function pointers that
+/// `Executor.attach(timers:)` stores: an executor that never attaches a queue
+/// links none of it (on Cortex-M that is about 400 bytes of flash). Plain C
+/// function pointers, so storing them allocates nothing.
+struct TimerQueueCode {
+    /// ``TimerTable/updateEntries(slot:deadline:groups:groupCount:)`` on the table
+    /// at the first pointer (the deadline as ticks; the wake groups, for the
+    /// overflow statistics).
+    let update: @convention(c) (UnsafeMutableRawPointer, UInt16, UInt64, UnsafeRawPointer?, Int) -> Bool
+    /// ``TimerTable/expireEntries(now:groups:)`` on the table at the first pointer,
+    /// scheduling in the wake groups at the second.
+    let expire: @convention(c) (UnsafeMutableRawPointer, UInt64, UnsafeRawPointer) -> Int
+
+    /// The code of every ``TimerQueue`` (the table does not depend on the capacity).
+    static var standard: TimerQueueCode {
+        TimerQueueCode(
+            update: { table, slot, deadline, groups, groupCount in
+                table.assumingMemoryBound(to: TimerTable.self).pointee
+                    .updateEntries(slot: slot, deadline: Instant(ticks: deadline),
+                                   groups: groups?.assumingMemoryBound(to: WakeGroup.self),
+                                   groupCount: groupCount)
+            },
+            expire: { table, now, groups in
+                table.assumingMemoryBound(to: TimerTable.self).pointee
+                    .expireEntries(now: Instant(ticks: now),
+                                   groups: groups.assumingMemoryBound(to: WakeGroup.self))
+            })
+    }
+}
+
+/// The non-generic timer bookkeeping inside an executor: the attached queue's
+/// entries (if any), how many are in use, and the queue's code.
 public struct TimerTable {
+    /// No entry is due before this instant (``Instant/distantFuture`` when empty).
+    /// A lower bound, kept cheaply: an update lowers it, a removal leaves it,
+    /// `expire` recomputes it exactly. Waking at a bound that turns out early costs
+    /// one extra idle round, never a missed deadline.
+    public internal(set) var earliest: Instant {
+        get { storedEarliest.instant }
+        set { storedEarliest.instant = newValue }
+    }
+    var storedEarliest = InvertedInstant()
     /// Invariant PINNED: the attached ``TimerQueue`` stays at this address.
     var entries: UnsafeMutablePointer<TimerEntry>?
-    /// Entries available.
+    /// Entries available (0 without a queue).
     public internal(set) var capacity: Int = 0
     /// Entries in use (they are `entries[0..<count]`).
     public internal(set) var count: Int = 0
-    /// No entry is due before this instant (``Instant/distantFuture`` when empty).
-    /// A lower bound, kept cheaply: `set` lowers it, `remove` leaves it, `expire`
-    /// recomputes it exactly. Waking at a bound that turns out early costs one
-    /// extra idle round, never a missed deadline.
-    public internal(set) var earliest: Instant = .distantFuture
+    /// The queue's code; `nil` until a queue is attached.
+    var code: TimerQueueCode?
+    /// Deadlines that found the queue full (and went to the deadline register).
+    public internal(set) var overflows: Int = 0
+    /// Most tasks seen waiting on a deadline at once (queue entries plus the deadline
+    /// register), counted when the queue overflows; 0 until then.
+    public internal(set) var peakDemand: Int = 0
 
-    init() { entries = nil }
+    init() {
+        entries = nil
+        code = nil
+    }
 
     /// Sets, replaces or (with `deadline` == ``Instant/distantFuture``) removes the
-    /// deadline of `slot`, in one scan. Returns `false` only when a new entry does not
-    /// fit (the table is full); the caller then keeps the deadline elsewhere.
-    /// Removing leaves `earliest` as it is: still a lower bound, corrected by the
-    /// next `expire`.
-    mutating func update(slot: UInt16, deadline: Instant) -> Bool {
+    /// deadline of `slot`. Returns `false` when a new deadline has no entry (no
+    /// queue, or a full one); the caller keeps it in the deadline register. The
+    /// executor's `groups` (`groupCount` of them) are read, not written, for the
+    /// overflow statistics.
+    mutating func update(slot: UInt16, deadline: Instant, groups: UnsafePointer<WakeGroup>, groupCount: Int) -> Bool {
+        guard let code else { return deadline == .distantFuture }
+        // Safety: `self` is exclusively accessed for the call, and the queue code
+        // only touches this table and the entries it points to.
+        return withUnsafeMutablePointer(to: &self) { code.update($0, slot, deadline.ticks, groups, groupCount) }
+    }
+
+    /// Removes the deadline of `slot`, if any.
+    mutating func remove(slot: UInt16) {
+        guard let code else { return }
+        // Safety: as in `update` (a removal needs no groups).
+        _ = withUnsafeMutablePointer(to: &self) { code.update($0, slot, Instant.distantFuture.ticks, nil, 0) }
+    }
+
+    /// Removes every entry whose deadline is at or before `now`, scheduling its slot
+    /// in `groups`. Returns how many it scheduled.
+    mutating func expire(now: Instant, groups: UnsafePointer<WakeGroup>) -> Int {
+        guard let code, earliest <= now else { return 0 }
+        return withUnsafeMutablePointer(to: &self) { code.expire($0, now.ticks, groups) }
+    }
+
+    // MARK: The queue's code (reached through `TimerQueueCode` only)
+
+    /// `update`, in one scan. Removing leaves `earliest` as it is: still a lower
+    /// bound, corrected by the next `expire`. A deadline that finds the queue full
+    /// is counted as an overflow, with the demand: entries plus registered tasks
+    /// (this one included).
+    mutating func updateEntries(slot: UInt16, deadline: Instant, groups: UnsafePointer<WakeGroup>?,
+                                groupCount: Int) -> Bool {
         guard let e = entries else { return deadline == .distantFuture }
         var i = 0
         while i < count && e[i].slot != slot { i &+= 1 }
@@ -81,7 +161,18 @@ public struct TimerTable {
             return true
         }
         if i == count {
-            guard count < capacity else { return false }
+            guard count < capacity else {
+                overflows &+= 1
+                guard let groups else { return false }
+                var demand = count
+                for g in 0..<groupCount {
+                    var bits = groups[g].registered
+                    if g == Int(slot &>> 5) { bits |= 1 &<< UInt32(slot & 31) }
+                    demand &+= bits.nonzeroBitCount
+                }
+                if demand > peakDemand { peakDemand = demand }
+                return false
+            }
             count &+= 1
         }
         e[i] = TimerEntry(deadline: deadline, slot: slot)
@@ -89,28 +180,27 @@ public struct TimerTable {
         return true
     }
 
-    /// Removes the deadline of `slot`, if any.
-    mutating func remove(slot: UInt16) {
-        _ = update(slot: slot, deadline: .distantFuture)
-    }
-
-    /// Removes every entry whose deadline is at or before `now`, calling `fire` with
-    /// each, and recomputes `earliest` exactly from the entries that stay (one scan).
-    mutating func expire(now: Instant, _ fire: (TimerEntry) -> Void) {
-        guard let e = entries, earliest <= now else { return }
+    /// `expire`, and `earliest` recomputed exactly from the entries that stay, in
+    /// one scan. An entry is removed when its task ends, so it names the slot's
+    /// current task: no generation check is needed.
+    mutating func expireEntries(now: Instant, groups: UnsafePointer<WakeGroup>) -> Int {
+        guard let e = entries else { return 0 }
         var remaining = Instant.distantFuture
+        var fired = 0
         var i = 0
         while i < count {
             let entry = e[i]
             if entry.deadline <= now {
                 count &-= 1
                 e[i] = e[count]
-                fire(entry)
+                groups.schedule(slot: Int(truncatingIfNeeded: entry.slot))
+                fired &+= 1
             } else {
                 if entry.deadline < remaining { remaining = entry.deadline }
                 i &+= 1
             }
         }
         earliest = remaining
+        return fired
     }
 }

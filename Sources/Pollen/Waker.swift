@@ -68,8 +68,7 @@ public struct Waker: @unchecked Sendable {
         let word = packed
         let bit = Int(truncatingIfNeeded: word & 31)
         // Safety: PINNED; `group` points into the executor that made this waker.
-        guard group.pointee.generations[unchecked: bit].load(ordering: .relaxed)
-                == UInt8(truncatingIfNeeded: word &>> 16) else { return .stale }
+        guard group.generation(bit: bit) == UInt8(truncatingIfNeeded: word &>> 16) else { return .stale }
         group.pointee.ready.bitwiseOr(1 &<< (word & 31), ordering: .releasing)
         if word & 0x8000 != 0 {
             let index = Int(truncatingIfNeeded: (word &>> 5) & 31)
@@ -82,7 +81,7 @@ public struct Waker: @unchecked Sendable {
     /// `true` when the task this waker was made for has ended (completed or been
     /// cancelled): waking it would do nothing.
     public var isStale: Bool {
-        group.pointee.generations[unchecked: bit].load(ordering: .relaxed) != generation
+        group.generation(bit: bit) != generation
     }
 
     /// `true` when both wakers schedule the same task (same slot and generation on the

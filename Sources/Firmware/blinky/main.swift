@@ -21,7 +21,8 @@ public let pollenTaskSize_Blink = MemoryLayout<Blink>.size
 
 nonisolated(unsafe) var executor = Executor<1>()
 nonisolated(unsafe) var blinkers = TaskPool<Blink, 1>(name: "blink")
-nonisolated(unsafe) var timers = TimerQueue<1>()
+// No TimerQueue: the one timed task's deadline waits in the executor's deadline
+// register, which is exact for a single task and links none of the queue's code.
 
 @main
 struct Blinky {
@@ -37,7 +38,6 @@ struct Blinky {
             Board.write("blinky: capacity check failed\n")
             Board.exit(1)
         }
-        executor.attach(timers: &timers)
         _ = try? blink.spawn(Blink())
         executor.run(on: &platform, idle: .sleep, tasks: blink)
         Board.exit(0)

@@ -1,0 +1,31 @@
+// InterruptHandlers.swift — microbit: the device interrupt handlers (UART receive and
+// the software interrupt). Left out of apps whose firmware.env says
+// DEVICE_INTERRUPTS=none (see Board/build), so their vectors fall back to
+// Default_Handler and none of this code is linked.
+
+import _Volatile
+
+/// UART0 interrupt (NVIC line 2). Clear RXDRDY before reading RXD: reading
+/// pops the UART's FIFO and raises RXDRDY again if more bytes wait. With the
+/// ring full, leave RXDRDY set and mask it at the UART (it is level-sensitive:
+/// left enabled it would re-enter at once) until `resumeReceive`.
+@_cdecl("IRQ2_Handler")
+public func uart0Interrupt() {
+    while NRF51UART.eventRXDReady.load() != 0 {
+        // rx ring: this handler is the only producer.
+        if uartReceiveRing.isFull {
+            NRF51UART.intenClear.store(NRF51UART.interruptRXDReady)
+            uartReceivePaused = true
+            break
+        }
+        NRF51UART.eventRXDReady.store(0)
+        uartReceiveRing.push(UInt8(truncatingIfNeeded: NRF51UART.rxd.load()))
+    }
+    runUARTReceiveHook()
+}
+
+/// Software interrupt SWI0 (NVIC line 20, raised by `Board.pendSoftwareInterrupt()`).
+@_cdecl("IRQ20_Handler")
+public func softwareInterrupt() {
+    runSoftwareInterruptHook()
+}

@@ -1,0 +1,30 @@
+// InterruptHandlers.swift — mps2-an386: the device interrupt handlers (UART receive and
+// the software interrupt). Left out of apps whose firmware.env says
+// DEVICE_INTERRUPTS=none (see Board/build), so their vectors fall back to
+// Default_Handler and none of this code is linked.
+
+import _Volatile
+
+/// UART0 receive interrupt (NVIC line 0). The RX interrupt status is sticky in
+/// this UART: clear it first, then drain, so a byte arriving meanwhile raises
+/// it again instead of being missed. With the ring full, the byte stays in
+/// the UART (no new byte can arrive, so no new interrupt) until `resumeReceive`.
+@_cdecl("IRQ0_Handler")
+public func uart0ReceiveInterrupt() {
+    CMSDKUART.intStatus.store(CMSDKUART.intStatusRX)
+    while CMSDKUART.state.load() & CMSDKUART.stateRXFull != 0 {
+        // rx ring: this handler is the only producer.
+        if uartReceiveRing.isFull {
+            uartReceivePaused = true
+            break
+        }
+        uartReceiveRing.push(UInt8(truncatingIfNeeded: CMSDKUART.data.load()))
+    }
+    runUARTReceiveHook()
+}
+
+/// Software interrupt (NVIC line 31, raised by `Board.pendSoftwareInterrupt()`).
+@_cdecl("IRQ31_Handler")
+public func softwareInterrupt() {
+    runSoftwareInterruptHook()
+}
