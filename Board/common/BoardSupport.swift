@@ -51,6 +51,12 @@ public protocol BoardSupport {
     /// ring was full (it has set `uartReceivePaused`). Called with interrupts
     /// masked, once there is room; the handler then runs when they are unmasked.
     static func resumeReceive()
+    /// Turns the board's user LED on or off (one register write). Under QEMU the
+    /// LED is seen through a trace event, `QEMU_LED_TRACE` in the board's
+    /// board.env (`./Board/run blinky` turns it on).
+    static func setLED(_ on: Bool)
+    /// Whether the user LED is on, read back from the output register.
+    static var isLEDOn: Bool { get }
 }
 
 // MARK: - Everything built on the requirements

@@ -48,9 +48,9 @@ __attribute__((noinline)) static void fault_write(const char *s) {
 /* "0x" and 8 lowercase hex digits, computed (no digit table in flash). */
 __attribute__((noinline)) static void fault_write_hex(uint32_t value) {
     fault_write("0x");
-    for (int shift = 28; shift >= 0; shift -= 4) {
-        uint32_t nibble = (value >> shift) & 0xF;
-        pollen_board_write_byte((uint8_t)(nibble < 10 ? '0' + nibble : 'a' - 10 + nibble));
+    for (int digits = 8; digits > 0; --digits, value <<= 4) {
+        uint32_t nibble = value >> 28;
+        pollen_board_write_byte((uint8_t)(nibble + (nibble < 10 ? '0' : 'a' - 10)));
     }
 }
 
@@ -61,12 +61,13 @@ void Reset_Handler(void) {
     /* 1. .data: flash -> RAM. Volatile pointers keep clang from turning these
           loops into memcpy/memset calls (those are fine, but this keeps the
           reset path free of any dependency). */
-    volatile uint32_t *dst = __data_start;
+    volatile uint32_t *p = __data_start;
     const uint32_t *src = __data_load;
-    while (dst < __data_end) *dst++ = *src++;
+    while (p < __data_end) *p++ = *src++;
 
-    /* 2. .bss: zero. */
-    for (volatile uint32_t *p = __bss_start; p < __bss_end; ++p) *p = 0;
+    /* 2. .bss: zero. It starts where .data ends (the linker script asserts it),
+          so the same pointer carries on. */
+    while (p < __bss_end) *p++ = 0;
 
     /* 3. Paint the stack below our own frame. Stop 32 bytes short of the
           current stack pointer: that part is live (this function's frame). */
@@ -166,8 +167,7 @@ __attribute__((naked)) void Default_Handler(void) {
         "mrs r3, ipsr\n"                /* r3 = exception number                */
         "ldr r4, =__stack_top\n"
         "mov sp, r4\n"                  /* a fresh stack for the reporter       */
-        "ldr r4, =pollen_fault_report\n"
-        "bx r4\n"
+        "bl pollen_fault_report\n"     /* never returns                       */
         ".ltorg\n");
 }
 

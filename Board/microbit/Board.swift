@@ -28,6 +28,18 @@ public enum Board: BoardSupport {
         NRF51UART.taskStartRX.store(1)
     }
 
+    /// The matrix LED at row 1, column 1: row 1 (P0.13) high with column 1 (P0.4)
+    /// low, its reset level. Both pins are made outputs on every call (one store),
+    /// so no set-up step is needed. QEMU: `-trace nrf51_gpio_update_output_irq`
+    /// shows "line 13 value 1".
+    public static func setLED(_ on: Bool) {
+        NRF51GPIO.dirSet.store(NRF51GPIO.row1 | NRF51GPIO.column1)
+        if on { NRF51GPIO.outSet.store(NRF51GPIO.row1) } else { NRF51GPIO.outClear.store(NRF51GPIO.row1) }
+    }
+
+    /// Row 1's output level, read back.
+    public static var isLEDOn: Bool { NRF51GPIO.out.load() & NRF51GPIO.row1 != 0 }
+
     /// INTENSET.RXDRDY: a received byte raises NVIC line 2.
     public static func enableReceiveInterruptSource() {
         NRF51UART.intenSet.store(NRF51UART.interruptRXDReady)
@@ -66,6 +78,20 @@ enum NRF51UART {
     static let enableUART: UInt32 = 4
     static let interruptRXDReady: UInt32 = 1 << 2
     static let baud115200: UInt32 = 0x01D7_E000
+}
+
+/// nRF51 GPIO (nRF51 Series Reference Manual, "GPIO"). The micro:bit's 5×5 LED
+/// matrix hangs on P0.4–P0.12 (columns, active low) and P0.13–P0.15 (rows).
+enum NRF51GPIO {
+    static var out: VolatileMappedRegister<UInt32> { mmio(0x5000_0504) }
+    static var outSet: VolatileMappedRegister<UInt32> { mmio(0x5000_0508) }
+    static var outClear: VolatileMappedRegister<UInt32> { mmio(0x5000_050C) }
+    static var dirSet: VolatileMappedRegister<UInt32> { mmio(0x5000_0518) }
+
+    /// Row 1 of the matrix.
+    static let row1: UInt32 = 1 << 13
+    /// Column 1 of the matrix (low lights the LED at row 1, column 1).
+    static let column1: UInt32 = 1 << 4
 }
 
 /// Reset_Handler calls this before `main` so `print` and fault reports work at once.

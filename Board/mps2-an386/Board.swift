@@ -37,6 +37,16 @@ public enum Board: BoardSupport {
         NVIC.pend(uartReceiveIRQ)
     }
 
+    /// USERLED0: bit 0 of the FPGAIO LED0 register (QEMU: `-trace
+    /// led_change_intensity` shows "USERLED0 … 0% -> 100%"). Bit 1, USERLED1,
+    /// is turned off by the same write.
+    public static func setLED(_ on: Bool) {
+        FPGAIO.led0.store(on ? 1 : 0)
+    }
+
+    /// USERLED0's bit, read back.
+    public static var isLEDOn: Bool { FPGAIO.led0.load() & 1 != 0 }
+
     /// Waits while the one-byte transmit holding register is full, then writes.
     @inline(__always)
     public static func writeByte(_ byte: UInt8) {
@@ -61,6 +71,12 @@ enum CMSDKUART {
     static let intStatusRX: UInt32 = 1 << 1
     /// 25 MHz / 115200 baud. (QEMU does not pace output; real hardware would.)
     static let baudDivisor115200: UInt32 = 217
+}
+
+/// The FPGA's I/O block (AN386 application note, "FPGA system control and I/O").
+enum FPGAIO {
+    /// LED0: bits 1:0 drive USERLED1:USERLED0.
+    static var led0: VolatileMappedRegister<UInt32> { mmio(0x4002_8000) }
 }
 
 /// Reset_Handler calls this before `main` so `print` and fault reports work at once.

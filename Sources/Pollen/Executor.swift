@@ -274,10 +274,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     public mutating func fireTimers(now: Instant) -> Bool {
         var fired = false
         if core.registerDeadline <= now { fired = fireRegister() }
-        if core.timers.count > 0,
-           core.timers.expire(now: now, groups: UnsafePointer(core.groups.unsafelyUnwrapped)) > 0 {
-            fired = true
-        }
+        if core.timers.count > 0 && core.expireTimers(now: now) { fired = true }
         return fired
     }
 
@@ -346,8 +343,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
             // when the task has no deadline and none is armed); a deadline without
             // an entry goes to the register.
             if context.deadline != .distantFuture || core.timers.count > 0,
-               !core.timers.update(slot: context.waker.slot, deadline: context.deadline,
-                                   groups: UnsafePointer(core.groups.unsafelyUnwrapped), groupCount: maskWords) {
+               !core.updateTimer(slot: context.waker.slot, deadline: context.deadline) {
                 register(slot: slot, deadline: context.deadline)
             }
             return 1

@@ -72,6 +72,24 @@ public struct ExecutorCore {
         // Only task context writes generations, so load-then-store is enough (and
         // avoids a read-modify-write helper call on Cortex-M0).
         g.setGeneration(bit: slot & 31, g.generation(bit: slot & 31) &+ 1)
-        if timers.count > 0 { timers.remove(slot: UInt16(truncatingIfNeeded: slot)) }
+        if timers.count > 0 { _ = updateTimer(slot: UInt16(truncatingIfNeeded: slot), deadline: .distantFuture) }
+    }
+
+    /// Sets, replaces or (with `deadline` == ``Instant/distantFuture``) removes the
+    /// timer queue entry of `slot`. Returns `false` when a new deadline has no entry
+    /// (no queue, or a full one); the caller keeps it in the deadline register.
+    mutating func updateTimer(slot: UInt16, deadline: Instant) -> Bool {
+        guard let code = timers.code else { return deadline == .distantFuture }
+        // Safety: `self` is exclusively accessed for the call, and the queue code
+        // touches only this core's timer table, its entries and (reading) its groups.
+        return withUnsafeMutablePointer(to: &self) { code.update($0, slot, deadline.ticks) }
+    }
+
+    /// Removes every queue entry whose deadline is at or before `now`, scheduling its
+    /// slot. Returns whether it scheduled any.
+    mutating func expireTimers(now: Instant) -> Bool {
+        guard let code = timers.code else { return false }
+        // Safety: as in `updateTimer`.
+        return withUnsafeMutablePointer(to: &self) { code.expire($0, now.ticks) }
     }
 }

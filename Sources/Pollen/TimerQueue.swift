@@ -58,29 +58,30 @@ public struct TimerQueue<let capacity: Int>: ~Copyable {
 /// The queue's code, reached only through the function pointers that
 /// `Executor.attach(timers:)` stores: an executor that never attaches a queue
 /// links none of it (on Cortex-M that is about 400 bytes of flash). Plain C
-/// function pointers, so storing them allocates nothing.
+/// function pointers, so storing them allocates nothing. Each takes the
+/// executor's core (which holds the table and the wake groups).
 struct TimerQueueCode {
-    /// ``TimerTable/updateEntries(slot:deadline:groups:groupCount:)`` on the table
-    /// at the first pointer (the deadline as ticks; the wake groups, for the
-    /// overflow statistics).
-    let update: @convention(c) (UnsafeMutableRawPointer, UInt16, UInt64, UnsafeRawPointer?, Int) -> Bool
-    /// ``TimerTable/expireEntries(now:groups:)`` on the table at the first pointer,
-    /// scheduling in the wake groups at the second.
-    let expire: @convention(c) (UnsafeMutableRawPointer, UInt64, UnsafeRawPointer) -> Int
+    /// ``TimerTable/updateEntries(slot:deadline:groups:groupCount:)`` (the deadline
+    /// as ticks).
+    let update: @convention(c) (UnsafeMutableRawPointer, UInt16, UInt64) -> Bool
+    /// ``TimerTable/expireEntries(now:groups:)`` (`now` as ticks).
+    let expire: @convention(c) (UnsafeMutableRawPointer, UInt64) -> Bool
 
     /// The code of every ``TimerQueue`` (the table does not depend on the capacity).
     static var standard: TimerQueueCode {
         TimerQueueCode(
-            update: { table, slot, deadline, groups, groupCount in
-                table.assumingMemoryBound(to: TimerTable.self).pointee
-                    .updateEntries(slot: slot, deadline: Instant(ticks: deadline),
-                                   groups: groups?.assumingMemoryBound(to: WakeGroup.self),
-                                   groupCount: groupCount)
+            update: { core, slot, deadline in
+                let core = core.assumingMemoryBound(to: ExecutorCore.self)
+                // Safety: PINNED; the groups are set by the first attach, before any slot exists.
+                let groups = UnsafePointer(core.pointee.groups.unsafelyUnwrapped)
+                let groupCount = core.pointee.groupCount
+                return core.pointee.timers.updateEntries(slot: slot, deadline: Instant(ticks: deadline),
+                                                         groups: groups, groupCount: groupCount)
             },
-            expire: { table, now, groups in
-                table.assumingMemoryBound(to: TimerTable.self).pointee
-                    .expireEntries(now: Instant(ticks: now),
-                                   groups: groups.assumingMemoryBound(to: WakeGroup.self))
+            expire: { core, now in
+                let core = core.assumingMemoryBound(to: ExecutorCore.self)
+                let groups = UnsafePointer(core.pointee.groups.unsafelyUnwrapped)
+                return core.pointee.timers.expireEntries(now: Instant(ticks: now), groups: groups)
             })
     }
 }
@@ -116,39 +117,13 @@ public struct TimerTable {
         code = nil
     }
 
-    /// Sets, replaces or (with `deadline` == ``Instant/distantFuture``) removes the
-    /// deadline of `slot`. Returns `false` when a new deadline has no entry (no
-    /// queue, or a full one); the caller keeps it in the deadline register. The
-    /// executor's `groups` (`groupCount` of them) are read, not written, for the
-    /// overflow statistics.
-    mutating func update(slot: UInt16, deadline: Instant, groups: UnsafePointer<WakeGroup>, groupCount: Int) -> Bool {
-        guard let code else { return deadline == .distantFuture }
-        // Safety: `self` is exclusively accessed for the call, and the queue code
-        // only touches this table and the entries it points to.
-        return withUnsafeMutablePointer(to: &self) { code.update($0, slot, deadline.ticks, groups, groupCount) }
-    }
-
-    /// Removes the deadline of `slot`, if any.
-    mutating func remove(slot: UInt16) {
-        guard let code else { return }
-        // Safety: as in `update` (a removal needs no groups).
-        _ = withUnsafeMutablePointer(to: &self) { code.update($0, slot, Instant.distantFuture.ticks, nil, 0) }
-    }
-
-    /// Removes every entry whose deadline is at or before `now`, scheduling its slot
-    /// in `groups`. Returns how many it scheduled.
-    mutating func expire(now: Instant, groups: UnsafePointer<WakeGroup>) -> Int {
-        guard let code, earliest <= now else { return 0 }
-        return withUnsafeMutablePointer(to: &self) { code.expire($0, now.ticks, groups) }
-    }
-
     // MARK: The queue's code (reached through `TimerQueueCode` only)
 
     /// `update`, in one scan. Removing leaves `earliest` as it is: still a lower
     /// bound, corrected by the next `expire`. A deadline that finds the queue full
     /// is counted as an overflow, with the demand: entries plus registered tasks
     /// (this one included).
-    mutating func updateEntries(slot: UInt16, deadline: Instant, groups: UnsafePointer<WakeGroup>?,
+    mutating func updateEntries(slot: UInt16, deadline: Instant, groups: UnsafePointer<WakeGroup>,
                                 groupCount: Int) -> Bool {
         guard let e = entries else { return deadline == .distantFuture }
         var i = 0
@@ -163,7 +138,6 @@ public struct TimerTable {
         if i == count {
             guard count < capacity else {
                 overflows &+= 1
-                guard let groups else { return false }
                 var demand = count
                 for g in 0..<groupCount {
                     var bits = groups[g].registered
@@ -183,8 +157,8 @@ public struct TimerTable {
     /// `expire`, and `earliest` recomputed exactly from the entries that stay, in
     /// one scan. An entry is removed when its task ends, so it names the slot's
     /// current task: no generation check is needed.
-    mutating func expireEntries(now: Instant, groups: UnsafePointer<WakeGroup>) -> Int {
-        guard let e = entries else { return 0 }
+    mutating func expireEntries(now: Instant, groups: UnsafePointer<WakeGroup>) -> Bool {
+        guard let e = entries, earliest <= now else { return false }
         var remaining = Instant.distantFuture
         var fired = 0
         var i = 0
@@ -201,6 +175,6 @@ public struct TimerTable {
             }
         }
         earliest = remaining
-        return fired
+        return fired > 0
     }
 }

@@ -1,7 +1,13 @@
 // blinky: the smallest Pollen app. One task, woken by a drift-free 500 ms
-// ticker, toggles the "LED" (printed on the UART: QEMU's boards have no LED we
-// can watch). Build: ./Board/build blinky [--board microbit]
-import _Volatile
+// ticker, toggles the board's user LED (mps2-an386: USERLED0; micro:bit: the
+// matrix LED at row 1, column 1). QEMU shows the LED as trace lines:
+// `./Board/run blinky` turns them on (SHOW_LED in firmware.env).
+//
+// Build: ./Board/build blinky [--board microbit]. Its size is a benchmark
+// (`blinky_text_bytes`), so it links only what a blinky needs: no device
+// interrupts (DEVICE_INTERRUPTS=none in firmware.env) and no TimerQueue (the
+// one timed task's deadline waits in the executor's deadline register, which is
+// exact for a single task and links none of the queue's code).
 
 /// Toggles the LED on every tick.
 struct Blink: Future {
@@ -11,7 +17,7 @@ struct Blink: Future {
     mutating func poll(_ context: inout Context) -> Poll<Void> {
         while case .ready = ticker.poll(&context) {
             lit.toggle()
-            Board.write(lit ? "led on\n" : "led off\n")
+            Board.setLED(lit)
         }
         return .pending
     }
@@ -21,8 +27,6 @@ public let pollenTaskSize_Blink = MemoryLayout<Blink>.size
 
 nonisolated(unsafe) var executor = Executor<1>()
 nonisolated(unsafe) var blinkers = TaskPool<Blink, 1>(name: "blink")
-// No TimerQueue: the one timed task's deadline waits in the executor's deadline
-// register, which is exact for a single task and links none of the queue's code.
 
 @main
 struct Blinky {
@@ -33,13 +37,15 @@ struct Blinky {
             blink = try executor.attach(&blinkers)
         } catch {
             // One pool of one slot always fits in 32 slots; the long form of this
-            // message is `error.describe(to: &console)` (see the demo), which costs
-            // about 450 bytes of decimal printing and text.
+            // message is `Board.fail(error)` (see the demo), which costs about 450
+            // bytes of decimal printing and text.
             Board.write("blinky: capacity check failed\n")
             Board.exit(1)
         }
+        // Cannot fail: the pool is attached and its one slot is free.
         _ = try? blink.spawn(Blink())
         executor.run(on: &platform, idle: .sleep, tasks: blink)
-        Board.exit(0)
+        // Not reached (the Cortex-M platform never stops `run`); were it, main's
+        // return would end the program with exit code 0 (startup.c).
     }
 }

@@ -71,6 +71,21 @@ struct BoardTest {
         check("uart receive delivers every byte", received == 44 && sum == 4099
               && receiveHookRuns > 0 && Board.droppedReceiveBytes == 0)
 
+        // User LED: each write reads back.
+        Board.setLED(true)
+        let lit = Board.isLEDOn
+        Board.setLED(false)
+        check("user LED switches on and off", lit && !Board.isLEDOn)
+
+        // The two clocks: the precise one (Board.now) is never below the
+        // executor's (platform.now, the tick count) read just before it.
+        var clocksAgree = true
+        for _ in 0..<2_000 {
+            let coarse = platform.now()
+            if Board.now() < coarse { clocksAgree = false }
+        }
+        check("precise clock never below the executor's", clocksAgree)
+
         checkAtomics()
         checkArithmetic()
 

@@ -1,0 +1,99 @@
+@testable import Pollen
+import PollenHost
+import Testing
+
+/// Counts its polls; completes at its timer, logging the virtual time.
+struct CountingNap: Future {
+    let name: String
+    let trace: Trace
+    let polls: Counter
+    var timer: Timer
+    mutating func poll(_ context: inout Context) -> Poll<Void> {
+        polls.add(name)
+        guard case .ready = timer.poll(&context) else { return .pending }
+        trace.log("\(name) at \(context.now.ticks)")
+        return .ready(())
+    }
+}
+
+/// Poll counts by name (a class: shared by the tasks and the test).
+final class Counter: @unchecked Sendable {
+    private(set) var counts: [String: Int] = [:]
+    func add(_ name: String) { counts[name, default: 0] += 1 }
+}
+
+@Suite("Deadline register: timers without a TimerQueue")
+struct DeadlineRegisterTests {
+    @Test("without a queue every timer still fires exactly at its deadline, in order; later ones are polled early")
+    func timersWithoutQueue() {
+        let trace = Trace()
+        let polls = Counter()
+        let rig = Rig<CountingNap, 4>()   // no attach(timers:)
+        for (name, ms) in [("c", 30), ("a", 10), ("b", 20)] {
+            rig.spawn(CountingNap(name: name, trace: trace, polls: polls,
+                                  timer: .after(.milliseconds(UInt64(ms)))))
+        }
+        var platform = SimulatedPlatform()
+        rig.run(on: &platform)
+        #expect(trace.entries == ["a at 10000", "b at 20000", "c at 30000"])
+        #expect(platform.sleeps == 3)   // one sleep per distinct deadline, as with a queue
+        // The register's cost: each time the earliest deadline passes, every
+        // registered task is polled. c: first poll, at 10 ms, at 20 ms, at 30 ms.
+        #expect(polls.counts == ["a": 2, "b": 3, "c": 4])
+        #expect(rig.executor.pointee.timerOverflows == 0)   // no queue: nothing overflows
+        var report = StringOutput()
+        rig.executor.pointee.describeTimerQueue(to: &report)
+        #expect(report.text == "timer queue: none; deadlines wait in the deadline register (each time the earliest passes, every task waiting on time is polled)\n")
+    }
+
+    @Test("one ticker on the register alone: one wake and one poll per period, no drift over 1,000 periods")
+    func tickerOnRegister() {
+        struct Beat: Future {
+            var ticker = Ticker(period: .milliseconds(7))
+            let beats: Counter
+            mutating func poll(_ context: inout Context) -> Poll<Void> {
+                beats.add("poll")
+                while case .ready = ticker.poll(&context) {
+                    beats.add("beat")
+                    if ticker.count == 1_000 { return .ready(()) }
+                }
+                return .pending
+            }
+        }
+        let beats = Counter()
+        let rig = Rig<Beat, 1>()
+        rig.spawn(Beat(beats: beats))
+        var platform = SimulatedPlatform()
+        rig.run(on: &platform)
+        #expect(beats.counts["beat"] == 1_000)
+        #expect(beats.counts["poll"] == 1_001)   // the first poll, then one per period
+        #expect(platform.sleeps == 1_000)
+        #expect(platform.now().ticks == 7_000_000)   // exactly on the grid
+    }
+
+    @Test("a fresh Executor<1> is all zero bytes, so a global one needs no initial image (firmware .bss)")
+    func executorIsZeroInitialised() {
+        let executor = Pinned(Executor<1>())
+        let bytes = UnsafeRawBufferPointer(start: executor.address, count: MemoryLayout<Executor<1>>.size)
+        #expect(bytes.allSatisfy { $0 == 0 })
+        #expect(executor.pointee.nextDeadline == nil)   // the zero pattern reads as "no deadline"
+        #expect(executor.pointee.ramBudget == nil)
+        #expect(executor.pointee.core.groupCount == 1)
+        let budgeted = Pinned(Executor<2>(ramBudget: 0))
+        #expect(budgeted.pointee.ramBudget == 0)
+        #expect(budgeted.pointee.core.groupCount == 2)
+    }
+
+    @Test("slot i's generation is byte i of the group's generation words (the byte view matches the storage)")
+    func generationBytes() {
+        let group = Pinned(WakeGroup())
+        let pointer = UnsafePointer(group.address)
+        pointer.setGeneration(bit: 5, 7)
+        pointer.setGeneration(bit: 31, 0xAB)
+        #expect(pointer.generation(bit: 5) == 7 && pointer.generation(bit: 31) == 0xAB && pointer.generation(bit: 4) == 0)
+        #expect(group.pointee.generationWords[1].load(ordering: .relaxed) == 7 << 8)
+        #expect(group.pointee.generationWords[7].load(ordering: .relaxed) == 0xAB << 24)
+        // (Were the words not the group's first field, the byte view would write
+        // elsewhere and these loads would read 0.)
+    }
+}
