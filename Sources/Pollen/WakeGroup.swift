@@ -10,33 +10,34 @@ import Synchronization
 /// Wakers reach a group through a pointer, so groups live inside an
 /// ``Executor`` that stays at one address (invariant PINNED, see `Executor.swift`).
 public struct WakeGroup: ~Copyable {
+    /// Bit `i`: slot `32g + i` should be polled. Set by wakers (any context,
+    /// including interrupt handlers); taken with an atomic swap by the executor.
+    /// (First field: the hot atomics address the group itself, with no offset.)
+    let ready: Atomic<UInt32>
+    /// Group 0 only: bit `g` means group `g` may have ready bits.
+    let summary: Atomic<UInt32>
     /// Per slot: counts how many tasks the slot has held (wrapping at 256). A
     /// ``Waker`` remembers the generation of the task it was made for; a wake with
     /// another generation is stale and is ignored.
     ///
-    /// Byte `i` (little-endian, so byte `i` of the 32 is slot `i`'s) is the
-    /// generation of slot `32g + i`, read and written only as an atomic byte through
-    /// `UnsafePointer<WakeGroup>.generation(bit:)` / `setGeneration(bit:_:)`. It is
-    /// declared as 8 words, not 32 bytes, because the compiler initialises a global
-    /// `Executor<1>` statically (zeroed .bss, no lazy-initialisation guard at each
-    /// access) only when its initializer has few enough elements; 32 atomics are too
-    /// many. First field, so the bytes start at the group's address.
+    /// Byte `i` of these 32 bytes (little-endian words, so byte `i` is slot `i`'s)
+    /// is the generation of slot `32g + i`, read and written only as an atomic
+    /// byte through `UnsafePointer<WakeGroup>.generation(bit:)` /
+    /// `setGeneration(bit:_:)`. It is declared as 8 words, not 32 bytes, because
+    /// the compiler initialises a global `Executor<1>` statically (zeroed .bss, no
+    /// lazy-initialisation guard at each access) only when its initializer has few
+    /// enough elements; 32 atomics are too many.
     let generationWords: InlineArray<8, Atomic<UInt32>>
-    /// Bit `i`: slot `32g + i` should be polled. Set by wakers (any context,
-    /// including interrupt handlers); taken with an atomic swap by the executor.
-    let ready: Atomic<UInt32>
-    /// Group 0 only: bit `g` means group `g` may have ready bits.
-    let summary: Atomic<UInt32>
     /// Bit `i`: slot `32g + i` has a deadline in the deadline register, not in a
     /// timer queue (executor-only, see ``TimerQueue``).
     var registered: UInt32
 
     /// An all-idle group: no ready bits, every generation 0.
     public init() {
-        generationWords = [Atomic(0), Atomic(0), Atomic(0), Atomic(0),
-                           Atomic(0), Atomic(0), Atomic(0), Atomic(0)]
         ready = Atomic(0)
         summary = Atomic(0)
+        generationWords = [Atomic(0), Atomic(0), Atomic(0), Atomic(0),
+                           Atomic(0), Atomic(0), Atomic(0), Atomic(0)]
         registered = 0
     }
 }
@@ -66,13 +67,16 @@ extension UnsafePointer where Pointee == WakeGroup {
     /// byte load).
     @inline(__always)
     func generation(bit: Int) -> UInt8 {
-        // Safety: `generationWords` is the group's first field: 32 bytes from the
-        // group's address, byte `bit` holding slot `bit`'s generation (LayoutTests
-        // checks the offset and the byte order). Rebinding to atomic bytes is
-        // layout-compatible (32 × 1 byte within 8 × 4 bytes), and after the static
-        // zero-initialisation these bytes are only ever accessed this way.
-        UnsafeRawPointer(self).withMemoryRebound(to: Atomic<UInt8>.self, capacity: 32) {
-            $0[bit].load(ordering: .relaxed)
+        // Safety: a borrowed ~Copyable stored property is addressed in place, so
+        // `words` is the group's own 32 generation bytes, byte `bit` holding slot
+        // `bit`'s generation (DeadlineRegisterTests checks the byte order).
+        // Rebinding to atomic bytes is layout-compatible (32 × 1 byte within 8 × 4
+        // bytes), and after the static zero-initialisation these bytes are only
+        // ever accessed this way.
+        withUnsafePointer(to: pointee.generationWords) { words in
+            UnsafeRawPointer(words).withMemoryRebound(to: Atomic<UInt8>.self, capacity: 32) {
+                $0[bit].load(ordering: .relaxed)
+            }
         }
     }
 
@@ -81,8 +85,10 @@ extension UnsafePointer where Pointee == WakeGroup {
     @inline(__always)
     func setGeneration(bit: Int, _ value: UInt8) {
         // Safety: as in `generation(bit:)`.
-        UnsafeRawPointer(self).withMemoryRebound(to: Atomic<UInt8>.self, capacity: 32) {
-            $0[bit].store(value, ordering: .relaxed)
+        withUnsafePointer(to: pointee.generationWords) { words in
+            UnsafeRawPointer(words).withMemoryRebound(to: Atomic<UInt8>.self, capacity: 32) {
+                $0[bit].store(value, ordering: .relaxed)
+            }
         }
     }
 }
