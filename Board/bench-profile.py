@@ -168,7 +168,8 @@ def category(pc):
         if name.startswith('Executor.runReady'):
             return 'pass: call (runReady(tasks) forwards core.now)'
         if name.startswith(('Executor.run', 'Executor.fireTimers', 'Executor.hasReadyTasks', 'Executor.nextDeadline',
-                            'Executor.wakeOverflowed')):
+                            'Executor.fireRegister', 'Executor.register', 'ExecutorCore.updateTimer',
+                            'ExecutorCore.expireTimers')):
             return 'run loop (clock, timers, ready check)'
         if name.startswith(('CortexMPlatform', 'InterruptPlatform', 'HandoffPlatform', 'static SysTick', 'static SCB',
                             'SysTick', 'SCB')):
