@@ -119,8 +119,8 @@ public struct TimerTable {
 
     // MARK: The queue's code (reached through `TimerQueueCode` only)
 
-    /// `update`, in one scan. Removing leaves `earliest` as it is: still a lower
-    /// bound, corrected by the next `expire`. A deadline that finds the queue full
+    /// `update`, in one scan. Removing leaves `earliest` as it is (still a lower
+    /// bound, corrected by the next `expire`) unless it empties the table. A deadline that finds the queue full
     /// is counted as an overflow, with the demand: entries plus registered tasks
     /// (this one included).
     mutating func updateEntries(slot: UInt16, deadline: Instant, groups: UnsafePointer<WakeGroup>,
@@ -132,6 +132,10 @@ public struct TimerTable {
             if i < count {
                 count &-= 1
                 e[i] = e[count]
+                // The last entry gone: no bound left to keep. (Otherwise `expire`,
+                // which runs only while entries remain, would never correct it, and
+                // a stale `earliest` in the past would keep the executor awake.)
+                if count == 0 { earliest = .distantFuture }
             }
             return true
         }

@@ -97,3 +97,44 @@ struct DeadlineRegisterTests {
         // elsewhere and these loads would read 0.)
     }
 }
+
+@Suite("Timer queue: dropped deadlines")
+struct DroppedDeadlineTests {
+    /// Registers a 50 ms deadline on its first poll and asks to be polled again;
+    /// on the second poll it no longer waits on time (a timer dropped by a
+    /// `select`, or a `Timeout` whose future won).
+    struct DropsItsTimer: Future {
+        var polls = 0
+        var timer = Timer.after(.milliseconds(50))
+        mutating func poll(_ context: inout Context) -> Poll<Void> {
+            polls += 1
+            if polls == 1 {
+                _ = timer.poll(&context)
+                context.waker.wake()
+            }
+            return .pending
+        }
+    }
+
+    @Test("when the last queue entry is dropped, no deadline is left behind to keep the executor awake")
+    func lastEntryDropped() {
+        let rig = Rig<DropsItsTimer, 1>()
+        let timers = Pinned(TimerQueue<2>())
+        rig.executor.pointee.attach(timers: &timers.pointee)
+        rig.spawn(DropsItsTimer())
+        rig.pass()
+        #expect(rig.executor.pointee.armedTimers == 1)
+        #expect(rig.executor.pointee.nextDeadline == Instant(ticks: 50_000))
+        rig.pass()
+        #expect(rig.executor.pointee.armedTimers == 0)
+        #expect(rig.executor.pointee.nextDeadline == nil)
+        // The run loop then sleeps until something else happens: here nothing does,
+        // so the simulated platform stops at once, without a single timed wake-up.
+        // (Guarded: with a stale deadline in the past the loop would never sleep,
+        // and the test would hang instead of failing.)
+        guard rig.executor.pointee.nextDeadline == nil else { return }
+        var platform = SimulatedPlatform()
+        rig.run(on: &platform)
+        #expect(platform.sleeps == 0 && platform.now() == .zero)
+    }
+}
