@@ -3,8 +3,9 @@
 // Time: SysTick interrupts every millisecond and the handler adds 1000 to a
 // 64-bit microsecond count (`pollen_systick_microseconds`, startup.c; counting
 // microseconds rather than milliseconds spares every read a 64-bit multiply, a
-// library call on the Cortex-M0). 64 bits because a 32-bit millisecond count wraps after 49.7 days;
-// on ARMv6-M a 64-bit load is two loads, hence the interrupt mask around reads.
+// library call on the Cortex-M0). 64 bits because a 32-bit millisecond count
+// wraps after 49.7 days; on ARMv6-M a 64-bit load is two loads, hence the
+// interrupt mask around reads.
 //
 // Two clocks read it:
 // - `now()`, the executor's clock, is that count: millisecond resolution, which
@@ -29,7 +30,8 @@ nonisolated(unsafe) var lastMicroseconds: UInt64 = 0
 /// The Pollen `Platform` for Cortex-M boards: SysTick for time, `wfi` for sleep.
 ///
 /// Create it with ``BoardSupport/start()`` (which also starts SysTick and the
-/// board's interrupts) rather than directly.
+/// board's interrupts) or ``BoardSupport/startTicks()`` (SysTick only) rather
+/// than directly.
 public struct CortexMPlatform: Platform {
     /// SysTick reload value + 1: processor cycles per millisecond.
     let cyclesPerMillisecond: UInt32

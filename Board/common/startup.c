@@ -22,7 +22,7 @@
 
 extern uint32_t __stack_bottom[], __stack_top[];
 extern uint32_t __data_start[], __data_end[], __data_load[];
-extern uint32_t __bss_start[], __bss_end[];
+extern uint32_t __bss_end[];   /* .bss starts at __data_end (linker script ASSERT) */
 extern uint32_t __text_end[];
 
 /* The Swift entry point emitted for `@main` (argc/argv are unused on a board). */
@@ -136,8 +136,10 @@ void pollen_fault_report(uint32_t sp, uint32_t pc, uint32_t lr, uint32_t excepti
         }
         lr = 0;
         code = POLLEN_EXIT_UNHANDLED_IRQ;
-    } else if ((pc & 1u) == 0 && pc + 2 <= (uint32_t)__text_end   /* in flash: safe to read */
+    } else if ((pc & 1u) == 0 && pc + 2 <= (uint32_t)__text_end
                && *(const uint16_t *)pc == 0xDEFE) {
+        /* pc is read only when it lies in our flash: a corrupt frame must not
+           fault again here (a fault inside the fault handler locks up). */
         what = "trap at pc=";
         code = POLLEN_EXIT_TRAP;
     }

@@ -90,8 +90,8 @@ struct TimerQueueCode {
 /// entries (if any), how many are in use, and the queue's code.
 public struct TimerTable {
     /// No entry is due before this instant (``Instant/distantFuture`` when empty).
-    /// A lower bound, kept cheaply: an update lowers it, a removal leaves it,
-    /// `expire` recomputes it exactly. Waking at a bound that turns out early costs
+    /// A lower bound, kept cheaply: an update lowers it, a removal leaves it (unless
+    /// it empties the table), `expire` recomputes it exactly. Waking at a bound that turns out early costs
     /// one extra idle round, never a missed deadline.
     public internal(set) var earliest: Instant {
         get { storedEarliest.instant }
@@ -120,9 +120,9 @@ public struct TimerTable {
     // MARK: The queue's code (reached through `TimerQueueCode` only)
 
     /// `update`, in one scan. Removing leaves `earliest` as it is (still a lower
-    /// bound, corrected by the next `expire`) unless it empties the table. A deadline that finds the queue full
-    /// is counted as an overflow, with the demand: entries plus registered tasks
-    /// (this one included).
+    /// bound, corrected by the next `expire`) unless it empties the table. A
+    /// deadline that finds the queue full is counted as an overflow, with the
+    /// demand: entries plus registered tasks (this one included).
     mutating func updateEntries(slot: UInt16, deadline: Instant, groups: UnsafePointer<WakeGroup>,
                                 groupCount: Int) -> Bool {
         guard let e = entries else { return deadline == .distantFuture }

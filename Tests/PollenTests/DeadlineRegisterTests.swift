@@ -2,24 +2,24 @@
 import PollenHost
 import Testing
 
-/// Counts its polls; completes at its timer, logging the virtual time.
+/// Logs "poll <name>" on every poll; completes at its timer, logging the virtual time.
 struct CountingNap: Future {
     let name: String
     let trace: Trace
-    let polls: Counter
     var timer: Timer
     mutating func poll(_ context: inout Context) -> Poll<Void> {
-        polls.add(name)
+        trace.log("poll \(name)")
         guard case .ready = timer.poll(&context) else { return .pending }
         trace.log("\(name) at \(context.now.ticks)")
         return .ready(())
     }
 }
 
-/// Poll counts by name (a class: shared by the tasks and the test).
-final class Counter: @unchecked Sendable {
-    private(set) var counts: [String: Int] = [:]
-    func add(_ name: String) { counts[name, default: 0] += 1 }
+extension Trace {
+    /// How many times each entry starting with `prefix` was logged.
+    func counts(prefix: String) -> [String: Int] {
+        Dictionary(entries.filter { $0.hasPrefix(prefix) }.map { ($0, 1) }, uniquingKeysWith: +)
+    }
 }
 
 @Suite("Deadline register: timers without a TimerQueue")
@@ -27,19 +27,17 @@ struct DeadlineRegisterTests {
     @Test("without a queue every timer still fires exactly at its deadline, in order; later ones are polled early")
     func timersWithoutQueue() {
         let trace = Trace()
-        let polls = Counter()
         let rig = Rig<CountingNap, 4>()   // no attach(timers:)
         for (name, ms) in [("c", 30), ("a", 10), ("b", 20)] {
-            rig.spawn(CountingNap(name: name, trace: trace, polls: polls,
-                                  timer: .after(.milliseconds(UInt64(ms)))))
+            rig.spawn(CountingNap(name: name, trace: trace, timer: .after(.milliseconds(UInt64(ms)))))
         }
         var platform = SimulatedPlatform()
         rig.run(on: &platform)
-        #expect(trace.entries == ["a at 10000", "b at 20000", "c at 30000"])
+        #expect(trace.entries.filter { !$0.hasPrefix("poll ") } == ["a at 10000", "b at 20000", "c at 30000"])
         #expect(platform.sleeps == 3)   // one sleep per distinct deadline, as with a queue
         // The register's cost: each time the earliest deadline passes, every
         // registered task is polled. c: first poll, at 10 ms, at 20 ms, at 30 ms.
-        #expect(polls.counts == ["a": 2, "b": 3, "c": 4])
+        #expect(trace.counts(prefix: "poll ") == ["poll a": 2, "poll b": 3, "poll c": 4])
         #expect(rig.executor.pointee.timerOverflows == 0)   // no queue: nothing overflows
         var report = StringOutput()
         rig.executor.pointee.describeTimerQueue(to: &report)
@@ -50,23 +48,24 @@ struct DeadlineRegisterTests {
     func tickerOnRegister() {
         struct Beat: Future {
             var ticker = Ticker(period: .milliseconds(7))
-            let beats: Counter
+            let beats: Trace
             mutating func poll(_ context: inout Context) -> Poll<Void> {
-                beats.add("poll")
+                beats.log("poll")
                 while case .ready = ticker.poll(&context) {
-                    beats.add("beat")
+                    beats.log("beat")
                     if ticker.count == 1_000 { return .ready(()) }
                 }
                 return .pending
             }
         }
-        let beats = Counter()
+        let beats = Trace()
         let rig = Rig<Beat, 1>()
         rig.spawn(Beat(beats: beats))
         var platform = SimulatedPlatform()
         rig.run(on: &platform)
-        #expect(beats.counts["beat"] == 1_000)
-        #expect(beats.counts["poll"] == 1_001)   // the first poll, then one per period
+        let counts = beats.counts(prefix: "")
+        #expect(counts["beat"] == 1_000)
+        #expect(counts["poll"] == 1_001)   // the first poll, then one per period
         #expect(platform.sleeps == 1_000)
         #expect(platform.now().ticks == 7_000_000)   // exactly on the grid
     }
