@@ -117,6 +117,8 @@ public struct AsyncMutex<Value: ~Copyable, let waiters: Int>: ~Copyable {
 public struct AsyncMutexLock<Value: ~Copyable, let waiters: Int>: ~Copyable {
     let mutex: UnsafeMutablePointer<AsyncMutex<Value, waiters>>
     var state = WaitRegistration.initial
+    /// Makes the deinit run on the host (see ``DropAnchor``).
+    let anchor = DropAnchor()
 
     init(mutex: UnsafeMutablePointer<AsyncMutex<Value, waiters>>) {
         self.mutex = mutex
@@ -177,6 +179,8 @@ public struct AsyncMutexLock<Value: ~Copyable, let waiters: Int>: ~Copyable {
 /// PINNED: it points at the mutex.
 public struct AsyncMutexGuard<Value: ~Copyable, let waiters: Int>: ~Copyable {
     let mutex: UnsafeMutablePointer<AsyncMutex<Value, waiters>>
+    /// Makes the deinit run on the host (see ``DropAnchor``).
+    let anchor = DropAnchor()
 
     init(mutex: UnsafeMutablePointer<AsyncMutex<Value, waiters>>) {
         self.mutex = mutex

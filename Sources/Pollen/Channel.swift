@@ -269,6 +269,8 @@ public struct ChannelSend<Element, let capacity: Int>: ~Copyable, Future {
     let channel: UnsafeMutablePointer<Channel<Element, capacity>>
     var element: Element?
     var state = WaitRegistration.initial
+    /// Makes the deinit run on the host (see ``DropAnchor``).
+    let anchor = DropAnchor()
 
     init(channel: UnsafeMutablePointer<Channel<Element, capacity>>, element: Element) {
         self.channel = channel
@@ -313,6 +315,8 @@ public struct ChannelSend<Element, let capacity: Int>: ~Copyable, Future {
 public struct ChannelReceive<Element, let capacity: Int>: ~Copyable, Future {
     let channel: UnsafeMutablePointer<Channel<Element, capacity>>
     var armed = false
+    /// Makes the deinit run on the host (see ``DropAnchor``).
+    let anchor = DropAnchor()
 
     init(channel: UnsafeMutablePointer<Channel<Element, capacity>>) {
         self.channel = channel

@@ -3,7 +3,7 @@
 public struct Context {
     /// Wakes the task being polled. Copy it wherever an event source (interrupt
     /// handler, channel, mutex) must be able to schedule the task again.
-    public let waker: Waker
+    public internal(set) var waker: Waker
 
     /// The executor's clock, read once per executor pass before this poll.
     /// Never later than the real time, so a timer compared against it never fires early.
@@ -18,6 +18,12 @@ public struct Context {
         self.waker = waker
         self.now = now
         self.deadline = .distantFuture
+    }
+
+    /// Gives the waker the generation its slot holds now (the executor's own
+    /// use, after it read the slot's state with acquire ordering).
+    mutating func refreshWaker() {
+        waker = waker.withCurrentGeneration()
     }
 
     /// Asks the executor to poll this task again once the clock reaches `instant`.

@@ -15,15 +15,19 @@ import Synchronization
 //    │◀── JoinHandle takes output (6) ──── FINISHED ◀── poll → .ready, joinable (5)
 //    └─── JoinHandle.cancel (7) ────────── RUNNING
 //
-//  (1) `TaskPool.spawn`/`spawnJoinable`/`SlotReservation.fill`: the future moves into
-//      the slot and the slot's ready bit is set, so the first poll comes on the
-//      next pass.
-//  (2) `TaskPool.reserve`: the slot is claimed but holds nothing; it is never polled.
+//  (1) `PoolRef.spawn`/`spawnJoinable`/`SlotReservation.fill`, from any context: a
+//      compare-exchange FREE → RESERVED claims the slot, the future moves in, the
+//      generation becomes odd, a release store publishes RUNNING, and the slot's
+//      ready bit is set (then the pend hook), so the first poll comes on the next
+//      pass (invariant CLAIMED, `TaskSlot.swift`).
+//  (2) `PoolRef.reserve`: the slot is claimed but holds nothing; it is never polled.
 //  (3) `Executor.runReady` polls the task in place; it stays RUNNING.
 //  (4) `Waker.wake`: atomic OR of the slot's bit (any context, interrupts included).
-//  (5) completion: `TaskPool.pollSlot` → `ExecutorCore.endTask` advances the slot's
-//      generation (all wakers of the task go stale) and drops its deadline. A detached
-//      slot is FREE at once; a joinable one keeps the output (FINISHED).
+//  (5) completion: `TaskPool.pollSlot` drops the future, then `ExecutorCore.endTask`
+//      advances the slot's generation to even (all wakers of the task go stale),
+//      drops its deadline (queue entry and register bit) and its bit in the
+//      current pass; only then is the slot published FREE (detached) or FINISHED
+//      (joinable, output kept).
 //  (6) `JoinHandle.poll` takes the output → FREE.
 //  (7) `JoinHandle.cancel` drops the future → `endTask` → FREE.
 //  (8) `SlotReservation.deinit`.
@@ -35,25 +39,35 @@ import Synchronization
 // the summary bit of the word), so it is O(1) and interrupt-safe. Wakes coalesce: the
 // bit is either set or not, so two wakes before a poll give one poll.
 //
-// A pass takes the ready bits with an atomic swap to zero (the summary first, then each
-// word it names) and polls the slots of that snapshot in ascending slot order, finding
-// each next one by a count-trailing-zeros: O(1) per ready task, whatever the number of
-// slots. Tasks woken during a pass, including a task waking itself, run on the next
-// pass, so no task can starve another: every task ready at the start of a pass is
-// polled in that pass. Order within a pass is slot order, so a lower slot is a higher
+// A pass first takes the ready bits with atomic swaps to zero (the summary, then every
+// word it names, all before the first poll) into the groups' `pass` words, then polls
+// the slots of that snapshot in ascending slot order, finding each next one by a
+// count-trailing-zeros: O(1) per ready task, whatever the number of slots. Tasks woken
+// during a pass, including a task waking itself, run on the next pass, whatever the
+// executor's width, so no task can starve another: every task ready at the start of
+// a pass is polled in that pass. A task that ends during the pass loses its snapshot
+// bit, so a newcomer spawned into its slot in the same pass is first polled on the
+// next pass, like any spawn. Order within a pass is slot order, so a lower slot is a higher
 // priority when several tasks are ready together (attach the latency-sensitive pool
 // first).
 //
 // # Stale wakers
 //
-// Each slot has an 8-bit generation, advanced whenever a task ends. A waker carries
-// the generation of its task, and `wake()` is ignored (`.stale`) when they differ. Only
-// slots that hold a running task are polled, so a stale bit never polls an empty slot.
-// A stale waker can cause a spurious poll of a new occupant only if the slot was reused
-// exactly a multiple of 256 times, or if the wake raced the task's end on another
-// core/thread; every future tolerates spurious polls by contract.
+// Each slot has an 8-bit generation, advanced when a task starts (to odd) and when it
+// ends (to even). A waker carries the generation of its task, and `wake()` is ignored
+// (`.stale`) when they differ. Only slots that hold a running task are polled, so a
+// stale bit never polls an empty slot. A stale waker can cause a spurious poll of a
+// new occupant only if the slot was reused exactly a multiple of 128 times, or if the
+// wake raced the task's end on another core/thread; every future tolerates spurious
+// polls by contract.
 //
 // # Sleeping without losing a wake
+//
+// A wake from another thread (host) or from an interrupt handler of another
+// executor's level must also end the idle step: `run` installs the platform's
+// `pendHook` in the executor's head, and every wake and spawn calls it after setting
+// the ready bit (a flag in the waker's packed word, so on Cortex-M thread-mode
+// executors, which need no hook, the wake's fast path is unchanged).
 //
 // When a pass finds nothing ready, `run` calls `Platform.idle`, handing it
 // `isStillIdle`. The platform masks interrupts, re-checks, and only then sleeps
@@ -66,8 +80,18 @@ import Synchronization
 // Wakers, pools and handles point into the executor and into the pools. From the
 // first `attach` on, the executor and every attached pool and timer queue must stay
 // at one address for as long as the executor runs (globals on firmware; on the host,
-// storage allocated once). They are `~Copyable`, so they cannot be copied by
-// accident; `attach`, `run` and `waker(forSlot:)` check that the executor has not moved.
+// storage allocated once). Executors, pools and primitives are `~Copyable`, so they
+// cannot be copied by accident (wakers and `PoolRef`s are small copyable handles);
+// `attach`, `run`, `runReady` and `waker(forSlot:)` check that the executor has not
+// moved.
+//
+// # Exclusive access
+//
+// Once tasks run, the executor is used only through borrowing methods (`run`,
+// `runReady`, `fireTimers`, `waker(forSlot:)`): wakers and spawns on other threads
+// and in interrupt handlers use its atomics meanwhile, and a `mutating` method would
+// claim exclusive access to all of it (Swift's exclusivity rules). The executor's own
+// bookkeeping (`ExecutorCore`) is reached through its pinned pointer instead.
 
 /// Runs the tasks of the pools attached to it. `maskWords` words of 32 ready bits
 /// give `32 × maskWords` slots (at most 32 words: 1024 slots).
@@ -80,15 +104,20 @@ import Synchronization
 /// executor.run(on: &platform, idle: .sleep, tasks: ticker)
 /// ```
 ///
-/// Fixed RAM: `MemoryLayout<Executor<maskWords>>.size` (per 32 slots: 4 bytes of
-/// ready bits, 4 of summary, 32 of generations; plus the core's bookkeeping).
+/// Fixed RAM: `MemoryLayout<Executor<maskWords>>.size` (the head: summary word and
+/// pend hook; per 32 slots: 4 bytes of ready bits, 32 of generations, 4 of
+/// deadline-register bits, 4 of pass snapshot; plus the core's bookkeeping).
 public struct Executor<let maskWords: Int>: ~Copyable {
-    var groups: InlineArray<maskWords, WakeGroup>
+    // Invariant HEAD-BEFORE-GROUPS: `head` is followed directly by group 0 (checked
+    // by `pin`), so wakers find the head from their group.
+    let head: ExecutorHead
+    let groups: InlineArray<maskWords, WakeGroup>
     var core: ExecutorCore
 
     /// An executor with no pools. `ramBudget`, if given, bounds the total bytes of the
     /// pools that may be attached (checked by `attach`).
     public init(ramBudget: Int? = nil) {
+        head = ExecutorHead()
         groups = InlineArray { _ in WakeGroup() }
         core = ExecutorCore(groupCount: maskWords, ramBudget: ramBudget)
     }
@@ -127,8 +156,14 @@ public struct Executor<let maskWords: Int>: ~Copyable {
         out.write(" tasks); no timer was lost, but overflowed tasks may be polled early; raise the TimerQueue capacity to ")
         out.write(core.timerPeakDemand); out.write("\n")
     }
-    /// Deadlines currently armed.
+    /// Deadlines currently armed in the timer queue.
     public var armedTimers: Int { core.timers.count }
+    /// Tasks whose deadline waits in the deadline register.
+    public var registeredDeadlines: Int {
+        var n = 0
+        for g in 0..<maskWords { n &+= groups[g].registered.load(ordering: .relaxed).nonzeroBitCount }
+        return n
+    }
     /// The earliest armed deadline, if any.
     public var nextDeadline: Instant? {
         let earliest = min(core.timers.earliest, core.registerDeadline)
@@ -145,7 +180,8 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     /// Returns the ``PoolRef`` to pass to ``run(on:idle:tasks:)`` / ``runReady(_:now:)``
     /// (combine several with ``tasks(_:_:)``) and to spawn with.
     ///
-    /// Invariant PINNED: from now on neither the executor nor `pool` may move.
+    /// Set-up only (before the executor runs). Invariant PINNED: from now on
+    /// neither the executor nor `pool` may move.
     public mutating func attach<Task: Future & ~Copyable, let capacity: Int>(
         _ pool: inout TaskPool<Task, capacity>
     ) throws(CapacityError) -> PoolRef<Task, capacity> {
@@ -178,7 +214,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     /// Attaches a queue for exact per-task deadlines (see ``TimerQueue``). Without
     /// one, every deadline waits in the deadline register, and none of the queue's
     /// code is linked. Attaching again replaces the queue (only before any deadline
-    /// is armed).
+    /// is armed). Set-up only.
     public mutating func attach<let capacity: Int>(timers queue: inout TimerQueue<capacity>) {
         precondition(core.timers.count == 0, "Executor: replace the timer queue before any deadline is armed")
         pin()
@@ -205,94 +241,71 @@ public struct Executor<let maskWords: Int>: ~Copyable {
         out.write("; timer queue: "); out.write(core.timers.capacity); out.write(" entries\n")
     }
 
+    /// Group 0, where it is now (a borrowed ~Copyable stored property is addressed
+    /// in place; InlineArray elements are contiguous from its first byte).
+    var groupsAddress: UnsafePointer<WakeGroup> {
+        withUnsafePointer(to: groups) { UnsafeRawPointer($0).assumingMemoryBound(to: WakeGroup.self) }
+    }
+
     /// Records (first call) or checks (later calls) the executor's address.
     mutating func pin() {
         precondition(maskWords >= 1 && maskWords <= 32, "Executor: maskWords must be 1...32")
-        // InlineArray elements are contiguous, so the address of `groups` is that of
-        // group 0.
-        let first = withUnsafeMutablePointer(to: &groups) {
-            UnsafeMutableRawPointer($0).assumingMemoryBound(to: WakeGroup.self)
-        }
+        let first = groupsAddress
+        let headAddress = withUnsafePointer(to: head) { UnsafeRawPointer($0) }
+        precondition(headAddress + MemoryLayout<ExecutorHead>.stride == UnsafeRawPointer(first),
+                     "Executor: the head must sit right before group 0 (invariant HEAD-BEFORE-GROUPS)")
         if let pinned = core.groups {
-            precondition(pinned == first, "Executor moved after attach (invariant PINNED): keep it in a global or in storage allocated once")
+            precondition(UnsafePointer(pinned) == first, "Executor moved after attach (invariant PINNED): keep it in a global or in storage allocated once")
         } else {
-            core.groups = first
+            core.groups = UnsafeMutablePointer(mutating: first)
         }
     }
 
-    /// A waker for the task currently in executor-wide `slot` (for tests and drivers
-    /// that need to wake a task they know by slot).
-    public mutating func waker(forSlot slot: Int) -> Waker {
-        pin()
-        return core.waker(forSlot: slot)
+    /// The pinned core, after checking that the executor has not moved since
+    /// `attach` (which must have run: a task set comes from `attach`).
+    var corePointer: UnsafeMutablePointer<ExecutorCore> {
+        precondition(core.groups.map { UnsafePointer($0) } == groupsAddress,
+                     "Executor: attach a pool before running, and do not move the executor after attach (invariant PINNED)")
+        // Safety: PINNED. The core is reached only through this pointer while tasks
+        // run (see "Exclusive access" in `Executor.swift`); nothing reads it through
+        // the borrow meanwhile.
+        return withUnsafePointer(to: core) { UnsafeMutablePointer(mutating: $0) }
+    }
+
+    /// A waker for the task currently running in executor-wide `slot` (for tests and
+    /// drivers that need to wake a task they know by slot); `nil` when the slot holds
+    /// no running task (a wake would have nothing to poll).
+    public func waker(forSlot slot: Int) -> Waker? {
+        guard slot >= 0 && slot < core.slotsUsed else { return nil }
+        let core = corePointer
+        let waker = ExecutorCore.waker(core, forSlot: slot)
+        return waker.generation & 1 == 1 ? waker : nil
     }
 
     /// `true` when at least one ready bit is set.
     public var hasReadyTasks: Bool {
         maskWords == 1
             ? groups[0].ready.load(ordering: .acquiring) != 0
-            : groups[0].summary.load(ordering: .acquiring) != 0
+            : head.summary.load(ordering: .acquiring) != 0
     }
 
     /// Runs one pass: polls every task that was ready when the pass began, in slot
     /// order, each once. Tasks woken meanwhile wait for the next pass. Returns the
     /// number of tasks polled. `now` becomes the clock of every poll's context.
     @discardableResult
-    public mutating func runReady<Tasks: TaskSet>(_ tasks: Tasks, now: Instant) -> Int {
-        core.now = now
-        var polled = 0
-        if maskWords == 1 {
-            var bits = groups[0].ready.exchange(0, ordering: .acquiring)
-            while bits != 0 {
-                let bit = bits.trailingZeroBitCount
-                bits &= bits &- 1
-                polled &+= pollSlot(bit, tasks)
-            }
-        } else {
-            var summary = groups[0].summary.exchange(0, ordering: .acquiring)
-            while summary != 0 {
-                let group = summary.trailingZeroBitCount
-                summary &= summary &- 1
-                var bits = groups[unchecked: group].ready.exchange(0, ordering: .acquiring)
-                while bits != 0 {
-                    let bit = bits.trailingZeroBitCount
-                    bits &= bits &- 1
-                    polled &+= pollSlot(group &<< 5 | bit, tasks)
-                }
-            }
-        }
-        return polled
+    public func runReady<Tasks: TaskSet>(_ tasks: Tasks, now: Instant) -> Int {
+        Self.runPass(corePointer, tasks, now: now)
     }
 
     /// Runs one pass at the current ``now``.
     @discardableResult
-    public mutating func runReady<Tasks: TaskSet>(_ tasks: Tasks) -> Int { runReady(tasks, now: core.now) }
+    public func runReady<Tasks: TaskSet>(_ tasks: Tasks) -> Int { runReady(tasks, now: core.now) }
 
     /// Wakes every task whose deadline is at or before `now`. Returns whether it
     /// woke any.
     @discardableResult
-    public mutating func fireTimers(now: Instant) -> Bool {
-        var fired = false
-        if core.registerDeadline <= now { fired = fireRegister() }
-        if core.timers.count > 0 && core.expireTimers(now: now) { fired = true }
-        return fired
-    }
-
-    /// Schedules every task in the deadline register and empties it. Returns whether
-    /// it held any (a slot whose task has ended since gets one harmless spurious
-    /// ready bit: only slots holding a running task are polled).
-    mutating func fireRegister() -> Bool {
-        core.registerDeadline = .distantFuture
-        var any: UInt32 = 0
-        for g in 0..<maskWords {
-            let bits = groups[g].registered
-            if bits == 0 { continue }
-            any |= bits
-            groups[g].registered = 0
-            groups[g].ready.bitwiseOr(bits, ordering: .releasing)
-            if maskWords > 1 { groups[0].summary.bitwiseOr(1 &<< UInt32(truncatingIfNeeded: g), ordering: .releasing) }
-        }
-        return any != 0
+    public func fireTimers(now: Instant) -> Bool {
+        Self.fireTimers(corePointer, now: now)
     }
 
     /// Runs the tasks of `tasks` (every attached pool) until the platform's idle
@@ -300,40 +313,93 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     ///
     /// Each round: read the clock, wake the tasks whose deadline passed, run one pass
     /// if anything is ready; otherwise call `platform.idle` with the next deadline
-    /// and the chosen strategy.
+    /// and the chosen strategy. The platform's ``Platform/pendHook`` is installed for
+    /// the run, so wakes from other threads end its idle step.
     ///
     /// `tasks` must cover every attached pool (a pool left out would never run):
     /// this is checked on entry and stops the program with a message otherwise.
-    public mutating func run<P: Platform & ~Copyable, Tasks: TaskSet>(
+    public func run<P: Platform & ~Copyable, Tasks: TaskSet>(
         on platform: inout P, idle strategy: IdleStrategy, tasks: Tasks
     ) {
-        pin()
-        precondition(tasks.slotCount == core.slotsUsed,
+        let core = corePointer
+        precondition(tasks.slotCount == core.pointee.slotsUsed,
                      "Executor.run: `tasks` must list every attached pool (their slot counts differ)")
+        let hook = UInt(bitPattern: platform.pendHook)
+        if hook != 0 { head.pend.store(hook, ordering: .releasing) }
         while true {
             let now = platform.now()
-            if core.timers.earliest <= now || core.registerDeadline <= now { fireTimers(now: now) }
-            if runReady(tasks, now: now) != 0 || hasReadyTasks { continue }
+            if core.pointee.timers.earliest <= now || core.pointee.registerDeadline <= now {
+                Self.fireTimers(core, now: now)
+            }
+            if Self.runPass(core, tasks, now: now) != 0 || hasReadyTasks { continue }
             let outcome = platform.idle(until: nextDeadline, strategy: strategy,
                                         isStillIdle: { !self.hasReadyTasks })
-            if case .stop = outcome { return }
+            if case .stop = outcome { break }
         }
+        if hook != 0 { head.pend.store(0, ordering: .releasing) }
     }
 
-    /// Keeps a deadline that has no queue entry in the deadline register. (With a
-    /// queue attached that is an overflow, which the queue's code has counted.)
-    @inline(never)
-    mutating func register(slot: Int, deadline: Instant) {
-        groups[unchecked: slot &>> 5].registered |= 1 &<< UInt32(truncatingIfNeeded: slot & 31)
-        if deadline < core.registerDeadline { core.registerDeadline = deadline }
+    // MARK: - The pass (executor's thread, through the pinned core)
+
+    /// One pass; see "The ready mask" in `Executor.swift`.
+    static func runPass<Tasks: TaskSet>(_ core: UnsafeMutablePointer<ExecutorCore>, _ tasks: Tasks,
+                                        now: Instant) -> Int {
+        core.pointee.now = now
+        // Safety: PINNED; `corePointer` checked that the groups are set.
+        let groups = UnsafePointer(core.pointee.groups.unsafelyUnwrapped)
+        let flags = wakerFlags(groups)
+        var polled = 0
+        if maskWords == 1 {
+            let group = groups
+            group.pointee.pass.store(group.pointee.ready.exchange(0, ordering: .acquiring), ordering: .relaxed)
+            while true {
+                let bits = group.pointee.pass.load(ordering: .relaxed)
+                if bits == 0 { break }
+                group.pointee.pass.store(bits & (bits &- 1), ordering: .relaxed)
+                polled &+= pollSlot(core, bits.trailingZeroBitCount, tasks, flags)
+            }
+        } else {
+            // The whole snapshot first: every word the summary names.
+            let summary = groups.head.pointee.summary.exchange(0, ordering: .acquiring)
+            var pending = summary
+            while pending != 0 {
+                let group = groups + pending.trailingZeroBitCount
+                pending &= pending &- 1
+                group.pointee.pass.store(group.pointee.ready.exchange(0, ordering: .acquiring), ordering: .relaxed)
+            }
+            pending = summary
+            while pending != 0 {
+                let index = pending.trailingZeroBitCount
+                pending &= pending &- 1
+                let group = groups + index
+                while true {
+                    let bits = group.pointee.pass.load(ordering: .relaxed)
+                    if bits == 0 { break }
+                    group.pointee.pass.store(bits & (bits &- 1), ordering: .relaxed)
+                    polled &+= pollSlot(core, index &<< 5 | bits.trailingZeroBitCount, tasks, flags)
+                }
+            }
+        }
+        return polled
+    }
+
+    /// The flag bits of this pass's wakers (see ``Waker``'s packed word).
+    static func wakerFlags(_ groups: UnsafePointer<WakeGroup>) -> UInt32 {
+        let pend = groups.head.pointee.pend.load(ordering: .relaxed) != 0
+        if maskWords > 1 { return Waker.twoLevelBit | Waker.slowPathBit }
+        return pend ? Waker.slowPathBit : 0
     }
 
     /// Polls one slot through `tasks`, then records or drops its deadline. Returns 1
     /// if a task was polled, else 0.
-    mutating func pollSlot<Tasks: TaskSet>(_ slot: Int, _ tasks: Tasks) -> Int {
-        var context = Context(waker: core.waker(forSlot: slot), now: core.now)
-        let result = tasks.poll(slot: slot, context: &context)
-        switch result {
+    static func pollSlot<Tasks: TaskSet>(_ core: UnsafeMutablePointer<ExecutorCore>, _ slot: Int,
+                                         _ tasks: Tasks, _ flags: UInt32) -> Int {
+        // The generation is filled in by the slot's poll, after it read the state.
+        let groups = UnsafePointer(core.pointee.groups.unsafelyUnwrapped)
+        var context = Context(waker: Waker(group: groups + (slot &>> 5),
+                                           packed: UInt32(truncatingIfNeeded: slot) | flags),
+                              now: core.pointee.now)
+        switch tasks.poll(slot: slot, context: &context) {
         case .notRunning:
             return 0
         case .completed:
@@ -342,11 +408,49 @@ public struct Executor<let maskWords: Int>: ~Copyable {
             // One scan of the queue sets, moves or drops the task's entry (skipped
             // when the task has no deadline and none is armed); a deadline without
             // an entry goes to the register.
-            if context.deadline != .distantFuture || core.timers.count > 0,
-               !core.updateTimer(slot: context.waker.slot, deadline: context.deadline) {
-                register(slot: slot, deadline: context.deadline)
+            if context.deadline != .distantFuture || core.pointee.timers.count > 0,
+               !ExecutorCore.updateTimer(core, slot: UInt16(truncatingIfNeeded: slot), deadline: context.deadline) {
+                register(core, slot: slot, deadline: context.deadline)
             }
             return 1
         }
+    }
+
+    /// Keeps a deadline that has no queue entry in the deadline register. (With a
+    /// queue attached that is an overflow, which the queue's code has counted.)
+    @inline(never)
+    static func register(_ core: UnsafeMutablePointer<ExecutorCore>, slot: Int, deadline: Instant) {
+        let group = UnsafePointer(core.pointee.groups.unsafelyUnwrapped) + (slot &>> 5)
+        let bits = group.pointee.registered.load(ordering: .relaxed)
+        group.pointee.registered.store(bits | 1 &<< UInt32(truncatingIfNeeded: slot & 31), ordering: .relaxed)
+        if deadline < core.pointee.registerDeadline { core.pointee.registerDeadline = deadline }
+    }
+
+    /// Wakes every task whose deadline is at or before `now`.
+    static func fireTimers(_ core: UnsafeMutablePointer<ExecutorCore>, now: Instant) -> Bool {
+        var fired = false
+        if core.pointee.registerDeadline <= now { fired = fireRegister(core) }
+        if core.pointee.timers.count > 0 && ExecutorCore.expireTimers(core, now: now) { fired = true }
+        return fired
+    }
+
+    /// Schedules every task in the deadline register and empties it. Returns whether
+    /// it held any.
+    static func fireRegister(_ core: UnsafeMutablePointer<ExecutorCore>) -> Bool {
+        core.pointee.registerDeadline = .distantFuture
+        let groups = UnsafePointer(core.pointee.groups.unsafelyUnwrapped)
+        var any: UInt32 = 0
+        for g in 0..<maskWords {
+            let group = groups + g
+            let bits = group.pointee.registered.load(ordering: .relaxed)
+            if bits == 0 { continue }
+            any |= bits
+            group.pointee.registered.store(0, ordering: .relaxed)
+            group.pointee.ready.bitwiseOr(bits, ordering: .releasing)
+            if maskWords > 1 {
+                groups.head.pointee.summary.bitwiseOr(1 &<< UInt32(truncatingIfNeeded: g), ordering: .releasing)
+            }
+        }
+        return any != 0
     }
 }

@@ -3,7 +3,12 @@ import Synchronization
 /// The part of an executor that does not depend on its width: the list of
 /// attached pools, the timer table, the clock snapshot and the counters. Pools
 /// reach it through a pointer to end tasks (advance the generation, drop the timer).
-public struct ExecutorCore {
+///
+/// Only the executor's thread touches it once tasks run (wakers and spawns from
+/// other contexts use the wake groups' atomics only), and it does so through the
+/// pinned pointer (`Executor.corePointer`), never through a `mutating` access to
+/// the whole executor.
+public struct ExecutorCore: ~Copyable {
     // Field order keeps padding out (Swift lays fields out in declaration order):
     // words first, then the 8-byte-aligned timer table and instants, then the
     // narrow fields. Every field of an `Executor<1>` that has attached nothing is
@@ -55,41 +60,43 @@ public struct ExecutorCore {
         pools = nil
     }
 
-    /// A waker for the current task of `slot`.
-    func waker(forSlot slot: Int) -> Waker {
+    /// A waker for the task of `slot` in the executor whose core is at `core`, with
+    /// the slot's generation as it is now.
+    static func waker(_ core: UnsafeMutablePointer<ExecutorCore>, forSlot slot: Int) -> Waker {
         // Safety: PINNED; `groups` is set by the first attach, before any slot exists,
         // and slot < 32 × groupCount (slots are only handed out below that).
-        let groups = UnsafePointer(groups.unsafelyUnwrapped)
+        let groups = UnsafePointer(core.pointee.groups.unsafelyUnwrapped)
         return Waker(groups: groups, slot: slot,
                      generation: groups.generation(ofSlot: slot),
-                     twoLevel: groupCount > 1)
+                     twoLevel: core.pointee.storedGroupCountMinusOne != 0,
+                     pend: groups.head.pointee.pend.load(ordering: .relaxed) != 0)
     }
 
     /// Ends the task in `slot`: advances the slot's generation, so every waker
-    /// made for the task becomes stale, and drops its deadline.
-    mutating func endTask(slot: Int) {
-        let g = UnsafePointer(groups!) + (slot &>> 5)
-        // Only task context writes generations, so load-then-store is enough (and
-        // avoids a read-modify-write helper call on Cortex-M0).
-        g.setGeneration(bit: slot & 31, g.generation(bit: slot & 31) &+ 1)
-        if timers.count > 0 { _ = updateTimer(slot: UInt16(truncatingIfNeeded: slot), deadline: .distantFuture) }
+    /// made for the task becomes stale, drops it from the deadline register and
+    /// the current pass, and drops its timer queue entry. Executor's thread only.
+    static func endTask(_ core: UnsafeMutablePointer<ExecutorCore>, slot: Int) {
+        UnsafePointer(core.pointee.groups.unsafelyUnwrapped).endTask(slot: slot)
+        if core.pointee.timers.count > 0 {
+            _ = updateTimer(core, slot: UInt16(truncatingIfNeeded: slot), deadline: .distantFuture)
+        }
     }
 
     /// Sets, replaces or (with `deadline` == ``Instant/distantFuture``) removes the
     /// timer queue entry of `slot`. Returns `false` when a new deadline has no entry
     /// (no queue, or a full one); the caller keeps it in the deadline register.
-    mutating func updateTimer(slot: UInt16, deadline: Instant) -> Bool {
-        guard let code = timers.code else { return deadline == .distantFuture }
-        // Safety: `self` is exclusively accessed for the call, and the queue code
-        // touches only this core's timer table, its entries and (reading) its groups.
-        return withUnsafeMutablePointer(to: &self) { code.update($0, slot, deadline.ticks) }
+    static func updateTimer(_ core: UnsafeMutablePointer<ExecutorCore>, slot: UInt16, deadline: Instant) -> Bool {
+        guard let code = core.pointee.timers.code else { return deadline == .distantFuture }
+        // Safety: the queue code touches only this core's timer table, its entries
+        // and (reading) its groups; executor's thread only.
+        return code.update(UnsafeMutableRawPointer(core), slot, deadline.ticks)
     }
 
     /// Removes every queue entry whose deadline is at or before `now`, scheduling its
     /// slot. Returns whether it scheduled any.
-    mutating func expireTimers(now: Instant) -> Bool {
-        guard let code = timers.code else { return false }
+    static func expireTimers(_ core: UnsafeMutablePointer<ExecutorCore>, now: Instant) -> Bool {
+        guard let code = core.pointee.timers.code else { return false }
         // Safety: as in `updateTimer`.
-        return withUnsafeMutablePointer(to: &self) { code.expire($0, now.ticks) }
+        return code.expire(UnsafeMutableRawPointer(core), now.ticks)
     }
 }

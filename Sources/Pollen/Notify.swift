@@ -32,9 +32,12 @@
 /// wait future exists: the futures point at it. Not interrupt-safe: use from
 /// task context.
 public struct Notify<let waiters: Int>: ~Copyable {
+    /// Waiting tasks, and tasks released by `notifyOne()` that have not taken
+    /// their notification yet (marked released; see ``WaiterList/releaseOldest()``).
     var list = WaiterList<waiters>()
     var permit = false
-    /// Advanced by every `notifyAll`; a waiter that sees it move was released.
+    /// Advanced by every `notifyAll`; a waiter polling because the list was full
+    /// sees it move.
     var epoch: UInt32 = 0
 
     /// An event with no permit and no waiter.
@@ -43,19 +46,21 @@ public struct Notify<let waiters: Int>: ~Copyable {
     /// Whether a permit is stored (a `notifyOne()` nobody has consumed yet).
     public var hasPermit: Bool { permit }
 
-    /// Number of tasks registered as waiting.
+    /// Number of tasks listed: waiting, or released by `notifyOne()` and not yet
+    /// polled.
     public var waiterCount: Int { list.count }
 
     /// Releases the oldest waiting task; with none waiting, stores the permit.
     public mutating func notifyOne() {
-        if !list.wakeOne() { permit = true }
+        if !list.releaseOldest() { permit = true }
     }
 
     /// Releases every task waiting now (including ones polling because the
-    /// list was full). Stores no permit.
+    /// list was full). Stores no permit. A task already released by
+    /// `notifyOne()` keeps that notification (it is not released twice).
     public mutating func notifyAll() {
         epoch &+= 1
-        list.wakeAll()
+        list.wakeAndRemoveWaiting()
     }
 
     /// A future that completes when this event is notified (or at once, taking
@@ -73,13 +78,15 @@ public struct Notify<let waiters: Int>: ~Copyable {
 /// if case .ready = wait.poll(&context) { … }
 /// ```
 ///
-/// Cancel safety: see ``Notify`` (a dropped wait removes itself; a released but
-/// dropped wait passes its notification on).
+/// Cancel safety: see ``Notify`` (a dropped wait removes itself; a wait released
+/// by `notifyOne()` but dropped before it completed passes its notification on).
 public struct NotifyWait<let waiters: Int>: ~Copyable, Future {
     let notify: UnsafeMutablePointer<Notify<waiters>>
     var state = WaitRegistration.initial
-    /// The `notifyAll` epoch when the wait started.
+    /// The `notifyAll` epoch when the wait started (for the `.polling` state).
     var epoch: UInt32 = 0
+    /// Makes the deinit run on the host (see ``DropAnchor``).
+    let anchor = DropAnchor()
 
     init(notify: UnsafeMutablePointer<Notify<waiters>>) {
         self.notify = notify
@@ -97,14 +104,17 @@ public struct NotifyWait<let waiters: Int>: ~Copyable, Future {
             }
             epoch = notify.pointee.epoch
         case .listed(let waker):
-            if notify.pointee.epoch != epoch || !notify.pointee.list.contains(waker) {
-                // Released by notifyAll (the list was cleared) or by notifyOne
-                // (which removed exactly our entry).
-                notify.pointee.list.remove(waker)
+            switch notify.pointee.list.entry(of: waker) {
+            case .waiting:
+                return .pending   // spurious poll: still waiting, keep the place
+            case .released:
+                notify.pointee.list.remove(waker)   // takes the notifyOne
                 state = .done
                 return .ready(())
+            case .absent:
+                state = .done                     // released (and removed) by notifyAll
+                return .ready(())
             }
-            return .pending   // spurious poll: still registered
         case .polling:
             if notify.pointee.epoch != epoch {
                 state = .done
@@ -123,12 +133,16 @@ public struct NotifyWait<let waiters: Int>: ~Copyable, Future {
     }
 
     deinit {
-        guard case .listed(let waker) = state, notify.pointee.epoch == epoch else { return }
-        if notify.pointee.list.contains(waker) {
+        guard case .listed(let waker) = state else { return }
+        switch notify.pointee.list.entry(of: waker) {
+        case .waiting:
             notify.pointee.list.remove(waker)
-        } else {
+        case .released:
             // Released by notifyOne, but dropped before completing: pass it on.
+            notify.pointee.list.remove(waker)
             notify.pointee.notifyOne()
+        case .absent:
+            break   // released by notifyAll: nothing to pass on
         }
     }
 }

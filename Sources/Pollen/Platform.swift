@@ -19,7 +19,7 @@ public enum IdleOutcome: Sendable {
 /// The one seam between the portable core and the machine underneath.
 ///
 /// The core never touches hardware. Everything it needs from a machine is here:
-/// a clock and an idle step. Interrupt safety of wakes is the job of
+/// a clock, an idle step, and (optionally) a pend hook. Interrupt safety of wakes is the job of
 /// `Synchronization.Atomic` (on Cortex-M0 the board supplies the `__atomic_*`
 /// helpers as interrupt-masking critical sections).
 ///
@@ -42,4 +42,20 @@ public protocol Platform: ~Copyable {
     /// several times.
     mutating func idle(until deadline: Instant?, strategy: IdleStrategy,
                        isStillIdle: () -> Bool) -> IdleOutcome
+
+    /// Called after a wake or spawn from any context has set a ready bit, once
+    /// `Executor.run(on:)` has installed it: it must make a pending or future idle
+    /// step return (a condition variable's signal on the host; pending the
+    /// executor's interrupt for an executor run from an interrupt handler). `nil`
+    /// (the default) when any wake already ends the idle step by itself, as on a
+    /// Cortex-M thread-mode executor, where the interrupt that woke a task also ends
+    /// the `wfi`; wakes then skip the hook at no cost.
+    ///
+    /// The hook must stay at this address while the executor runs.
+    var pendHook: UnsafePointer<PendHook>? { get }
+}
+
+extension Platform where Self: ~Copyable {
+    /// No pend hook: see ``Platform/pendHook``.
+    public var pendHook: UnsafePointer<PendHook>? { nil }
 }

@@ -28,6 +28,18 @@ public struct PoolLink {
 
     /// Whether the pool is attached to an executor.
     public var isAttached: Bool { base >= 0 }
+
+    /// Group 0 of the executor (attached pools only).
+    var groups: UnsafePointer<WakeGroup> {
+        // Safety: PINNED; set by attach, before the pool is shared. Reads only the
+        // core's `groups` field, which attach wrote before any task exists.
+        UnsafePointer(executor.unsafelyUnwrapped.pointee.groups.unsafelyUnwrapped)
+    }
+
+    /// Ends the task in executor-wide `slot` (executor's thread only).
+    func endTask(slot: Int) {
+        ExecutorCore.endTask(executor.unsafelyUnwrapped, slot: slot)
+    }
 }
 
 /// What polling one slot did, as the executor needs to know it.

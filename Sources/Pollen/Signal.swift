@@ -71,6 +71,8 @@ public struct Signal<Value>: ~Copyable {
 public struct SignalWait<Value>: ~Copyable, Future {
     let signal: UnsafeMutablePointer<Signal<Value>>
     var state = WaitRegistration.initial
+    /// Makes the deinit run on the host (see ``DropAnchor``).
+    let anchor = DropAnchor()
 
     init(signal: UnsafeMutablePointer<Signal<Value>>) {
         self.signal = signal

@@ -14,12 +14,21 @@
 /// ``SpawnError/poolFull(pool:capacity:)``. A slot is reused as soon as its task
 /// completes (detached tasks) or its ``JoinHandle`` has taken the output.
 ///
+/// Where to spawn from: the ``PoolRef`` returned by `Executor.attach` spawns from
+/// anywhere (tasks, interrupt handlers, other threads): a slot is claimed with an
+/// atomic compare-exchange and the future is published before its ready bit
+/// (invariant CLAIMED, `TaskSlot.swift`). The pool's own `spawn` methods are
+/// `mutating` (exclusive access to the whole pool): use them at set-up, before
+/// the executor runs.
+///
 /// Invariant PINNED: once attached, the pool must stay at the same address (a global
 /// or static on firmware, a pointer allocated once on the host) for as long as the
 /// executor runs; it is `~Copyable` so it cannot be copied by accident.
-///
-/// Not interrupt-safe: spawn from task context or before the executor runs.
 public struct TaskPool<Task: Future & ~Copyable, let capacity: Int>: ~Copyable {
+    // Invariant SLOTS-FIRST: `slots` is the first stored property, so a pointer to
+    // the pool is a pointer to slot 0, and slot `i` is reached by pointer
+    // arithmetic without an access to the whole pool (which other contexts may be
+    // using at the same time). `LayoutTests` checks it.
     var slots: InlineArray<capacity, TaskSlot<Task>>
     var link: PoolLink
     /// Tasks waiting on a ``JoinHandle`` of this pool. Capacity 4; beyond it a join
@@ -39,7 +48,7 @@ public struct TaskPool<Task: Future & ~Copyable, let capacity: Int>: ~Copyable {
     /// Number of slots holding a task (running, finished-but-not-joined, or reserved).
     public var occupiedCount: Int {
         var n = 0
-        for i in 0..<capacity where slots[i].state != .free { n += 1 }
+        for i in 0..<capacity where slots[i].currentState != .free { n += 1 }
         return n
     }
 
@@ -50,75 +59,134 @@ public struct TaskPool<Task: Future & ~Copyable, let capacity: Int>: ~Copyable {
     ///   ``SpawnError/notAttached(pool:)`` before `Executor.attach`. The task is dropped.
     @discardableResult
     public mutating func spawn(_ task: consuming Task) throws(SpawnError) -> TaskID {
-        let index = try claim()
-        return start(index, task, as: .detached)
+        try Self.spawn(pinnedAddress, task, as: .detached)
     }
 
     /// Starts `task` and returns the handle through which another task awaits its
     /// output or cancels it. See ``JoinHandle``.
     public mutating func spawnJoinable(_ task: consuming Task) throws(SpawnError) -> JoinHandle<Task, capacity> {
-        let index = try claim()
-        start(index, task, as: .joinable)
-        return JoinHandle(pool: pinnedAddress, index: index)
+        let pool = pinnedAddress
+        let id = try Self.spawn(pool, task, as: .joinable)
+        return JoinHandle(pool: pool, index: Int(id.slot) &- link.base)
     }
 
     /// Claims a slot now, to be filled later: do costly set-up after reserving,
     /// and filling can no longer fail. Dropping the reservation frees the slot.
     public mutating func reserve() throws(SpawnError) -> SlotReservation<Task, capacity> {
-        let index = try claim()
-        slots[index].state = .reserved
-        return SlotReservation(pool: pinnedAddress, index: index)
+        try Self.reserve(pinnedAddress)
     }
 
-    // MARK: - Internals shared with JoinHandle, SlotReservation and the executor
+    // MARK: - Pointer-based operations (PoolRef, handles, the executor)
+    //
+    // Each reaches the pool through its pinned address and touches only the slot
+    // it owns (invariant CLAIMED) or fields no other context uses, never the whole
+    // pool: spawns may run on other threads or in interrupt handlers meanwhile.
 
     /// Invariant PINNED: the pool does not move, so its address is stable.
     var pinnedAddress: UnsafeMutablePointer<TaskPool<Task, capacity>> {
         mutating get { withUnsafeMutablePointer(to: &self) { $0 } }
     }
 
-    mutating func claim() throws(SpawnError) -> Int {
-        guard link.isAttached else { throw .notAttached(pool: link.name) }
-        for i in 0..<capacity where slots[i].state == .free { return i }
-        throw .poolFull(pool: link.name, capacity: capacity)
+    /// Slot `index` of the pool at `pool`.
+    @inline(__always)
+    static func slot(_ pool: UnsafeMutablePointer<Self>, _ index: Int) -> UnsafeMutablePointer<TaskSlot<Task>> {
+        // Safety: SLOTS-FIRST (slot 0 is at the pool's address), InlineArray elements
+        // are contiguous, and callers pass index < capacity.
+        UnsafeMutableRawPointer(pool).assumingMemoryBound(to: TaskSlot<Task>.self) + index
     }
 
-    /// Moves `task` into slot `index`, schedules its first poll, and returns its
-    /// identity.
+    /// Claims a free slot (atomic compare-exchange) and returns its index.
+    static func claim(_ pool: UnsafeMutablePointer<Self>) throws(SpawnError) -> Int {
+        // Safety: `link` is written only by `attach`, before the pool is shared.
+        guard pool.pointee.link.isAttached else { throw .notAttached(pool: pool.pointee.link.name) }
+        for i in 0..<capacity where slot(pool, i).pointee.claim() { return i }
+        throw .poolFull(pool: pool.pointee.link.name, capacity: capacity)
+    }
+
+    /// Claims a slot and starts `task` in it. Safe from any context.
+    static func spawn(_ pool: UnsafeMutablePointer<Self>, _ task: consuming Task,
+                      as state: SlotState) throws(SpawnError) -> TaskID {
+        let index = try claim(pool)
+        return start(pool, index, task, as: state)
+    }
+
+    /// Claims a slot for a later `fill`. Safe from any context.
+    static func reserve(_ pool: UnsafeMutablePointer<Self>) throws(SpawnError) -> SlotReservation<Task, capacity> {
+        SlotReservation(pool: pool, index: try claim(pool))
+    }
+
+    /// Moves `task` into the claimed slot `index`, advances the slot's generation
+    /// (the new task's wakers are the only live ones), publishes the slot, and
+    /// schedules its first poll. Returns the task's identity.
     @discardableResult
-    mutating func start(_ index: Int, _ task: consuming Task, as state: SlotState) -> TaskID {
-        slots[index].task = .some(task)
-        slots[index].state = state
-        // A stored property read through the pointer, not `pointee` as a whole (a
-        // non-mutating method call would copy the executor core to the stack).
-        // Safety: PINNED; a pool is attached (so `executor` is set) before any start.
-        let groups = UnsafePointer(link.executor.unsafelyUnwrapped.pointee.groups.unsafelyUnwrapped)
-        let slot = link.base + index
-        groups.schedule(slot: slot)
-        return TaskID(slot: UInt16(truncatingIfNeeded: slot), generation: groups.generation(ofSlot: slot))
-    }
-
-    /// Drops whatever the slot holds and frees it, ending its task if one runs.
-    mutating func release(_ index: Int) {
-        let wasRunning = slots[index].state == .detached || slots[index].state == .joinable
-        slots[index].task = nil
-        slots[index].output = nil
-        slots[index].state = .free
-        if wasRunning { link.executor!.pointee.endTask(slot: link.base + index) }
+    static func start(_ pool: UnsafeMutablePointer<Self>, _ index: Int, _ task: consuming Task,
+                      as state: SlotState) -> TaskID {
+        let slot = slot(pool, index)
+        // Safety: CLAIMED, the slot is ours until the state store below.
+        slot.pointee.task = .some(task)
+        let groups = pool.pointee.link.groups
+        let executorSlot = pool.pointee.link.base &+ index
+        let generation = groups.startTask(slot: executorSlot)
+        slot.pointee.setState(state)
+        groups.schedule(slot: executorSlot)
+        return TaskID(slot: UInt16(truncatingIfNeeded: executorSlot), generation: generation)
     }
 
     /// Polls the task in slot `index` (the executor's entry point, via ``PoolRef``).
-    mutating func pollSlot(_ index: Int, _ context: inout Context) -> TaskSlotPoll {
-        // Safety: `index` < capacity (the caller, PoolRef.poll, checked the slot
-        // range), and InlineArray elements are contiguous from its first byte.
-        let slot = withUnsafeMutablePointer(to: &slots) {
-            UnsafeMutableRawPointer($0).assumingMemoryBound(to: TaskSlot<Task>.self) + index
+    /// On completion the task's future is dropped and the task ended (generation
+    /// advanced, deadline dropped) before the slot is freed or marked finished.
+    static func pollSlot(_ pool: UnsafeMutablePointer<Self>, _ index: Int,
+                         _ context: inout Context) -> TaskSlotPoll {
+        let slot = slot(pool, index)
+        let state = slot.pointee.currentState
+        guard state == .detached || state == .joinable else { return .notRunning }
+        // The waker must carry the generation published with the state just read.
+        context.refreshWaker()
+        // Safety: CLAIMED (a running slot is the executor's), and a running slot
+        // always holds its task; a single-payload enum (Optional) keeps its payload
+        // at offset 0 (Swift ABI), so the task is polled in place without `!`.
+        let result = withUnsafeMutablePointer(to: &slot.pointee.task) {
+            UnsafeMutableRawPointer($0).assumingMemoryBound(to: Task.self).pointee.poll(&context)
         }
-        let result = slot.pointee.poll(&context)
-        if case .completed = result {
-            link.executor!.pointee.endTask(slot: link.base + index)
-            if slots[index].state == .finished { joinWaiters.wakeAll() }
+        switch consume result {
+        case .pending:
+            return .pending
+        case .ready(let value):
+            slot.pointee.task = nil
+            pool.pointee.link.endTask(slot: pool.pointee.link.base &+ index)
+            // Re-read: the handle may have been dropped meanwhile (detached).
+            if slot.pointee.currentState == .joinable {
+                slot.pointee.output = value
+                slot.pointee.setState(.finished)
+                pool.pointee.joinWaiters.wakeAll()
+            } else {
+                slot.pointee.setState(.free)
+            }
+            return .completed
         }
-        return result
+    }
+
+    /// Drops the running task in slot `index` (cancellation): its future's deinit
+    /// runs, the task ends, and the slot is freed. Executor's thread only.
+    static func cancel(_ pool: UnsafeMutablePointer<Self>, _ index: Int) {
+        let slot = slot(pool, index)
+        slot.pointee.task = nil
+        pool.pointee.link.endTask(slot: pool.pointee.link.base &+ index)
+        slot.pointee.setState(.free)
+    }
+
+    /// Takes the output of the finished task in slot `index` and frees the slot.
+    static func takeOutput(_ pool: UnsafeMutablePointer<Self>, _ index: Int) -> Task.Output {
+        let slot = slot(pool, index)
+        let output = slot.pointee.output.take().unsafelyUnwrapped
+        slot.pointee.setState(.free)
+        return output
+    }
+
+    /// Drops the output of the finished task in slot `index` and frees the slot.
+    static func discardOutput(_ pool: UnsafeMutablePointer<Self>, _ index: Int) {
+        let slot = slot(pool, index)
+        slot.pointee.output = nil
+        slot.pointee.setState(.free)
     }
 }

@@ -25,7 +25,10 @@ public protocol TaskSet {
 
 /// An attached ``TaskPool``: what `Executor.attach(_:)` returns, what
 /// ``Executor/run(on:idle:tasks:)`` polls, and a handle to spawn into the pool from
-/// anywhere (including from other tasks).
+/// anywhere: other tasks, interrupt handlers, other threads. A spawn claims its
+/// slot with an atomic compare-exchange and publishes the future before it sets
+/// the slot's ready bit, so concurrent spawns never share a slot and never lose a
+/// task.
 ///
 /// A plain pointer and an index (invariant PINNED): copy it freely.
 public struct PoolRef<Task: Future & ~Copyable, let capacity: Int>: TaskSet, @unchecked Sendable {
@@ -48,23 +51,30 @@ public struct PoolRef<Task: Future & ~Copyable, let capacity: Int>: TaskSet, @un
     public func poll(slot: Int, context: inout Context) -> TaskSlotPoll {
         let index = slot &- base
         guard UInt(bitPattern: index) < UInt(bitPattern: capacity) else { return .notRunning }
-        return pool.pointee.pollSlot(index, &context)
+        return TaskPool.pollSlot(pool, index, &context)
     }
 
-    /// Same as `TaskPool.spawn(_:)`.
+    /// Starts `task` as a detached task (see `TaskPool.spawn(_:)`). Safe from any
+    /// context.
+    ///
+    /// - Throws: ``SpawnError/poolFull(pool:capacity:)`` when every slot is taken.
+    ///   The task is dropped.
     @discardableResult
     public func spawn(_ task: consuming Task) throws(SpawnError) -> TaskID {
-        try pool.pointee.spawn(task)
+        try TaskPool.spawn(pool, task, as: .detached)
     }
 
-    /// Same as `TaskPool.spawnJoinable(_:)`.
+    /// Starts `task` and returns its ``JoinHandle`` (see `TaskPool.spawnJoinable(_:)`).
+    /// Safe from any context; the handle itself is for task context.
     public func spawnJoinable(_ task: consuming Task) throws(SpawnError) -> JoinHandle<Task, capacity> {
-        try pool.pointee.spawnJoinable(task)
+        let id = try TaskPool.spawn(pool, task, as: .joinable)
+        return JoinHandle(pool: pool, index: Int(id.slot) &- base)
     }
 
-    /// Same as `TaskPool.reserve()`.
+    /// Claims a slot for a later `fill` (see `TaskPool.reserve()`). Safe from any
+    /// context.
     public func reserve() throws(SpawnError) -> SlotReservation<Task, capacity> {
-        try pool.pointee.reserve()
+        try TaskPool.reserve(pool)
     }
 }
 

@@ -1,8 +1,11 @@
+import Synchronization
+
 /// Where a slot is in its life. See the state diagram in `Executor.swift`.
 enum SlotState: UInt8 {
-    /// Empty; `spawn` or `reserve` may take it.
+    /// Empty; `spawn` or `reserve` may take it (with an atomic compare-exchange).
     case free
-    /// Claimed by a ``SlotReservation``; only that reservation may fill it.
+    /// Claimed: by a ``SlotReservation``, or by a spawn that is moving its future in.
+    /// Never polled.
     case reserved
     /// Holds a running task whose output nobody awaits.
     case detached
@@ -15,41 +18,50 @@ enum SlotState: UInt8 {
 /// One slot of a ``TaskPool``: the task's future, kept in place while it runs,
 /// and (for joinable tasks) its output until the handle takes it.
 ///
-/// The future is polled in place (`task!.poll`), never moved, so a poll that
-/// re-enters the pool (a task spawning a sibling) sees consistent memory.
+/// The future is polled in place, never moved, so a poll that re-enters the pool
+/// (a task spawning a sibling) sees consistent memory.
+///
+/// # Invariant CLAIMED
+///
+/// `task` and `output` belong to whoever moved the slot out of `.free`: a spawner
+/// (any thread or interrupt handler) from its compare-exchange `.free → .reserved`
+/// until its release store of `.detached`/`.joinable`; the executor's thread from
+/// then on (polls, cancellation, join). The release store of `state` publishes the
+/// future; the executor reads `state` with acquire ordering before it touches the
+/// future. Only the executor's thread moves a slot back to `.free`, after the task
+/// has ended (generation advanced), with a release store.
 struct TaskSlot<Task: Future & ~Copyable>: ~Copyable {
     var task: Task?
     var output: Task.Output?
-    var state: SlotState
+    /// A ``SlotState`` raw value.
+    let state: Atomic<UInt8>
 
     init() {
         task = nil
         output = nil
-        state = .free
+        state = Atomic(SlotState.free.rawValue)
     }
 
-    /// Polls the running task in place. On completion a detached task's slot is
-    /// freed; a joinable task's output is kept and the slot becomes `.finished`.
-    mutating func poll(_ context: inout Context) -> TaskSlotPoll {
-        guard state == .detached || state == .joinable else { return .notRunning }
-        // Safety: a running slot always holds its task, and a single-payload enum
-        // (Optional) keeps its payload at offset 0 (Swift ABI), so the task is polled
-        // in place without the `!` check.
-        let result = withUnsafeMutablePointer(to: &task) {
-            UnsafeMutableRawPointer($0).assumingMemoryBound(to: Task.self).pointee.poll(&context)
-        }
-        switch consume result {
-        case .pending:
-            return .pending
-        case .ready(let value):
-            task = nil
-            if state == .joinable {
-                output = value
-                state = .finished
-            } else {
-                state = .free
-            }
-            return .completed
-        }
+    /// The slot's state (acquire: what the state publishes is visible).
+    var currentState: SlotState {
+        SlotState(rawValue: state.load(ordering: .acquiring)).unsafelyUnwrapped
+    }
+
+    /// Publishes `newState` (release: the writes before it are visible to whoever
+    /// reads the state next).
+    func setState(_ newState: SlotState) {
+        state.store(newState.rawValue, ordering: .releasing)
+    }
+
+    /// Claims a free slot: `.free → .reserved`, atomically. Safe from any context.
+    func claim() -> Bool {
+        state.compareExchange(expected: SlotState.free.rawValue, desired: SlotState.reserved.rawValue,
+                              ordering: .acquiring).exchanged
+    }
+
+    /// Whether the slot holds a running task.
+    var isRunning: Bool {
+        let s = currentState
+        return s == .detached || s == .joinable
     }
 }

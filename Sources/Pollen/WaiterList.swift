@@ -30,7 +30,7 @@ public struct WaiterList<let capacity: Int> {
     /// (and adds nothing) when the list is full.
     public mutating func register(_ waker: Waker) -> Bool {
         for i in 0..<count where entries[i]!.schedulesSameTask(as: waker) {
-            entries[i] = waker
+            entries[i] = waker.marked(entries[i]!.isMarked)   // keeps a release mark
             return true
         }
         if count == capacity { removeStale() }

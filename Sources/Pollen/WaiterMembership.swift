@@ -29,6 +29,43 @@ extension WaiterList {
         return .polling
     }
 
+    /// Where the task that `waker` schedules stands in the list.
+    func entry(of waker: Waker) -> WaiterEntry {
+        for i in 0..<count {
+            let listed = entries[i].unsafelyUnwrapped
+            if listed.schedulesSameTask(as: waker) { return listed.isMarked ? .released : .waiting }
+        }
+        return .absent
+    }
+
+    /// Wakes the oldest waiting (unreleased) entry whose task still exists and
+    /// marks it released, keeping it listed until its future takes the release
+    /// or passes it on. Entries of ended tasks met on the way are dropped.
+    /// Returns `false` when no entry was waiting.
+    mutating func releaseOldest() -> Bool {
+        var i = 0
+        while i < count {
+            let listed = entries[i].unsafelyUnwrapped
+            if listed.isMarked { i += 1; continue }
+            if listed.wake() == .stale { removeEntry(at: i); continue }
+            entries[i] = listed.marked(true)
+            return true
+        }
+        return false
+    }
+
+    /// Wakes and removes every waiting (unreleased) entry; released entries stay
+    /// listed (they own their release until their future takes it or passes it on).
+    mutating func wakeAndRemoveWaiting() {
+        var i = 0
+        while i < count {
+            let listed = entries[i].unsafelyUnwrapped
+            if listed.isMarked { i += 1; continue }
+            listed.wake()
+            removeEntry(at: i)
+        }
+    }
+
     /// Removes and returns the oldest waiter whose task still exists, without
     /// waking it. Entries of ended tasks met on the way are dropped.
     mutating func popOldestLive() -> Waker? {
@@ -39,6 +76,17 @@ extension WaiterList {
         }
         return nil
     }
+}
+
+/// Where a task stands in a ``WaiterList`` (see ``WaiterList/entry(of:)``).
+enum WaiterEntry {
+    /// Not listed: never registered, or removed by a wake-and-remove.
+    case absent
+    /// Listed, waiting.
+    case waiting
+    /// Listed and released: it was handed something (a notification) that its
+    /// future has not taken yet.
+    case released
 }
 
 /// Where a wait future stands with respect to its primitive's waiter list.

@@ -3,9 +3,11 @@ import Synchronization
 /// The wake state of 32 consecutive task slots: one ready bit per slot and one
 /// generation per slot. An executor with `maskWords` groups has `32 × maskWords` slots.
 ///
-/// Group 0 also holds the summary word of the two-level ready mask: bit `g` of
-/// `summary` is set whenever group `g` may have a ready bit. Executors with a single
-/// group never touch the summary (a wake is then one atomic OR).
+/// Every field is an atomic, reached through a pointer and borrowed, never
+/// through a `mutating` access: wakers on other threads and in interrupt handlers
+/// use the group while the executor runs (Swift's exclusivity rules). Fields that
+/// only the executor's thread touches (`registered`, `pass`) use relaxed loads and
+/// stores, which compile to plain loads and stores.
 ///
 /// Wakers reach a group through a pointer, so groups live inside an
 /// ``Executor`` that stays at one address (invariant PINNED, see `Executor.swift`).
@@ -14,11 +16,10 @@ public struct WakeGroup: ~Copyable {
     /// including interrupt handlers); taken with an atomic swap by the executor.
     /// (First field: the hot atomics address the group itself, with no offset.)
     let ready: Atomic<UInt32>
-    /// Group 0 only: bit `g` means group `g` may have ready bits.
-    let summary: Atomic<UInt32>
-    /// Per slot: counts how many tasks the slot has held (wrapping at 256). A
-    /// ``Waker`` remembers the generation of the task it was made for; a wake with
-    /// another generation is stale and is ignored.
+    /// Per slot: counts the starts and ends of the slot's tasks (wrapping at 256):
+    /// odd while a task runs in the slot, even while it is free. A ``Waker``
+    /// remembers the generation of the task it was made for; a wake with another
+    /// generation is stale and is ignored.
     ///
     /// Byte `i` of these 32 bytes (little-endian words, so byte `i` is slot `i`'s)
     /// is the generation of slot `32g + i`, read and written only as an atomic
@@ -29,24 +30,67 @@ public struct WakeGroup: ~Copyable {
     /// enough elements; 32 atomics are too many.
     let generationWords: InlineArray<8, Atomic<UInt32>>
     /// Bit `i`: slot `32g + i` has a deadline in the deadline register, not in a
-    /// timer queue (executor-only, see ``TimerQueue``).
-    var registered: UInt32
+    /// timer queue (executor's thread only, see ``TimerQueue``).
+    let registered: Atomic<UInt32>
+    /// The current pass's snapshot of `ready` (executor's thread only): the slots
+    /// still to poll in this pass. Ending a task clears its bit, so a slot refilled
+    /// during the pass is not polled from the old snapshot.
+    let pass: Atomic<UInt32>
 
     /// An all-idle group: no ready bits, every generation 0.
     public init() {
         ready = Atomic(0)
-        summary = Atomic(0)
         generationWords = [Atomic(0), Atomic(0), Atomic(0), Atomic(0),
                            Atomic(0), Atomic(0), Atomic(0), Atomic(0)]
-        registered = 0
+        registered = Atomic(0)
+        pass = Atomic(0)
+    }
+}
+
+/// What sits right before group 0 in an ``Executor``: the summary word of the
+/// two-level ready mask and the platform's pend hook. Wakers on the slow path
+/// reach it from group 0 (`UnsafePointer<WakeGroup>.head`); `Executor.pin` checks
+/// that it sits exactly one stride before group 0.
+public struct ExecutorHead: ~Copyable {
+    /// Bit `g` means group `g` may have ready bits (executors of more than one
+    /// group; single-group executors never read it).
+    let summary: Atomic<UInt32>
+    /// The address of the platform's ``PendHook`` (0: none). Set by `run`; read by
+    /// wakes from other contexts (acquire).
+    let pend: Atomic<UInt>
+
+    /// No summary bits, no pend hook.
+    public init() {
+        summary = Atomic(0)
+        pend = Atomic(0)
+    }
+
+    /// Calls the pend hook, if one is installed: a wake has set a ready bit that
+    /// the executor must see even if it sleeps.
+    @inline(never)
+    func callPendHook() {
+        let hook = pend.load(ordering: .acquiring)
+        guard hook != 0 else { return }
+        // Safety: the hook is owned by the platform, which outlives the run that
+        // installed it (invariant PINNED for platforms with a pend hook).
+        let h = UnsafePointer<PendHook>(bitPattern: hook).unsafelyUnwrapped
+        h.pointee.function(h.pointee.context)
     }
 }
 
 extension UnsafePointer where Pointee == WakeGroup {
+    /// The executor's head, one stride before group 0 (`self` must be group 0).
+    @inline(__always)
+    var head: UnsafePointer<ExecutorHead> {
+        // Safety: PINNED; `Executor.pin` checked that the head sits right before group 0.
+        (UnsafeRawPointer(self) - MemoryLayout<ExecutorHead>.stride).assumingMemoryBound(to: ExecutorHead.self)
+    }
+
     /// Sets the ready bit of `slot` in the executor whose group 0 is `self`, and the
-    /// summary bit of its group: the slot is polled on the next pass. No generation
-    /// check: for the executor's own use (spawn, timers), where the slot is known to
-    /// hold the intended task. Interrupt-safe (atomic ORs).
+    /// summary bit of its group, then calls the pend hook: the slot is polled on the
+    /// next pass. No generation check: for the executor's own use (spawn, timers),
+    /// where the slot is known to hold the intended task. Safe from any context
+    /// (atomic ORs).
     ///
     /// The summary bit is set whatever the executor's width: an executor of one
     /// group never reads its summary, and an unconditional OR is smaller than
@@ -54,13 +98,41 @@ extension UnsafePointer where Pointee == WakeGroup {
     func schedule(slot: Int) {
         // Safety: PINNED; slot < 32 × group count (slots are only handed out below that).
         self[slot &>> 5].ready.bitwiseOr(1 &<< UInt32(truncatingIfNeeded: slot & 31), ordering: .releasing)
-        self[0].summary.bitwiseOr(1 &<< UInt32(truncatingIfNeeded: slot &>> 5), ordering: .releasing)
+        let head = self.head
+        head.pointee.summary.bitwiseOr(1 &<< UInt32(truncatingIfNeeded: slot &>> 5), ordering: .releasing)
+        if head.pointee.pend.load(ordering: .relaxed) != 0 { head.pointee.callPendHook() }
     }
 
     /// The generation of `slot`, counted from group 0 at `self`: that of its current
     /// task, if it holds one.
     func generation(ofSlot slot: Int) -> UInt8 {
         (self + (slot &>> 5)).generation(bit: slot & 31)
+    }
+
+    /// Starts a task in `slot` (counted from group 0 at `self`): advances its
+    /// generation to the next odd value and returns it. Only the slot's claimer
+    /// calls it (invariant CLAIMED), so a load and a store suffice.
+    func startTask(slot: Int) -> UInt8 {
+        let group = self + (slot &>> 5)
+        let current = group.generation(bit: slot & 31)
+        let value = current & 1 == 0 ? current &+ 1 : current &+ 2
+        group.setGeneration(bit: slot & 31, value)
+        return value
+    }
+
+    /// Ends the task in `slot` (counted from group 0 at `self`): advances its
+    /// generation to the next even value, so every waker made for the task is
+    /// stale, and drops the slot from the deadline register and from the current
+    /// pass. Executor's thread only (invariant CLAIMED).
+    func endTask(slot: Int) {
+        let group = self + (slot &>> 5)
+        let current = group.generation(bit: slot & 31)
+        group.setGeneration(bit: slot & 31, current & 1 == 1 ? current &+ 1 : current &+ 2)
+        let keep = ~(1 &<< UInt32(truncatingIfNeeded: slot & 31))
+        let registered = group.pointee.registered.load(ordering: .relaxed)
+        if registered & ~keep != 0 { group.pointee.registered.store(registered & keep, ordering: .relaxed) }
+        let pass = group.pointee.pass.load(ordering: .relaxed)
+        if pass & ~keep != 0 { group.pointee.pass.store(pass & keep, ordering: .relaxed) }
     }
 
     /// The generation of slot `bit` (0..<32) of the group at `self` (relaxed atomic
@@ -81,7 +153,7 @@ extension UnsafePointer where Pointee == WakeGroup {
     }
 
     /// Stores `value` as the generation of slot `bit` of the group at `self` (relaxed
-    /// atomic byte store). Task context only (see `ExecutorCore.endTask`).
+    /// atomic byte store). The slot's owner only (invariant CLAIMED).
     @inline(__always)
     func setGeneration(bit: Int, _ value: UInt8) {
         // Safety: as in `generation(bit:)`.
@@ -90,5 +162,26 @@ extension UnsafePointer where Pointee == WakeGroup {
                 $0[bit].store(value, ordering: .relaxed)
             }
         }
+    }
+}
+
+/// How a platform learns that a task became ready while the executor may be
+/// idle: the seam's "pend" (embassy's `Pender`). The executor calls it after every
+/// wake and spawn once the platform has installed it (`Platform.pendHook`).
+///
+/// Cortex-M thread-mode executors need none (the interrupt that woke a task ends
+/// the `wfi` by itself), and then wakes skip it at no cost. The host's threaded
+/// platform signals its condition variable; an executor running in an interrupt
+/// handler pends that interrupt.
+public struct PendHook {
+    /// Called with `context` after a ready bit was set; any context may call it.
+    public let function: @convention(c) (UnsafeMutableRawPointer?) -> Void
+    /// Passed to `function`.
+    public let context: UnsafeMutableRawPointer?
+
+    /// A hook calling `function(context)`.
+    public init(function: @convention(c) (UnsafeMutableRawPointer?) -> Void, context: UnsafeMutableRawPointer?) {
+        self.function = function
+        self.context = context
     }
 }

@@ -24,8 +24,9 @@ public enum WakeOutcome: Sendable, Equatable {
 ///
 /// Stale wakers: a waker outlives its task harmlessly. If the task completed or
 /// was cancelled, the slot's generation has moved on and `wake()` returns
-/// `.stale` without touching the mask. The generation is 8 bits, so a waker kept
-/// across exactly 256·k reuses of its slot (and only then) passes the check; the
+/// `.stale` without touching the mask. The generation is 8 bits and advances
+/// twice per task (odd while the task runs, even once it ended), so a waker kept
+/// across exactly 128·k reuses of its slot (and only then) passes the check; the
 /// result is one spurious poll of the slot's current occupant, which every future
 /// tolerates by contract. A stale waker never makes the executor poll an empty slot:
 /// the executor checks occupancy itself.
@@ -35,18 +36,47 @@ public struct Waker: @unchecked Sendable {
     let group: UnsafePointer<WakeGroup>
     /// Everything else in one word, so a wake loads it once:
     /// bits 0–4 the slot's bit in its group (slot % 32), bits 5–9 the group
-    /// (slot / 32; group 0 holds the summary word), bit 15 "two-level" (more than
-    /// 32 slots: also set the summary bit), bits 16–23 the task's generation.
+    /// (slot / 32; the executor's head sits before group 0), bit 14 "two-level"
+    /// (more than 32 slots: also set the summary bit), bit 15 "slow path"
+    /// (two-level, or the platform installed a pend hook), bits 16–23 the task's
+    /// generation, bit 31 a mark that only ``WaiterList`` uses ("released": this
+    /// waiter was handed something it has not taken yet). Nothing else reads bit 31.
     let packed: UInt32
 
+    static var twoLevelBit: UInt32 { 0x4000 }
+    static var slowPathBit: UInt32 { 0x8000 }
+
     /// A waker for `slot` of the executor whose group 0 is `groups`, for the task of
-    /// `generation`.
-    init(groups: UnsafePointer<WakeGroup>, slot: Int, generation: UInt8, twoLevel: Bool) {
+    /// `generation`. `slowPath`: the wake must also set the summary bit or call the
+    /// pend hook.
+    init(groups: UnsafePointer<WakeGroup>, slot: Int, generation: UInt8, twoLevel: Bool, pend: Bool) {
         self.group = groups + (slot &>> 5)
         self.packed = UInt32(truncatingIfNeeded: slot & 0x3FF)
-            | (twoLevel ? 0x8000 : 0)
+            | (twoLevel ? Self.twoLevelBit : 0)
+            | (twoLevel || pend ? Self.slowPathBit : 0)
             | UInt32(truncatingIfNeeded: Int(generation) &<< 16)
     }
+
+    /// This waker with the generation its slot holds now (the executor's own use,
+    /// right after it read the slot's state).
+    func withCurrentGeneration() -> Waker {
+        let generation = group.generation(bit: Int(truncatingIfNeeded: packed & 31))
+        return Waker(group: group, packed: (packed & ~0x00FF_0000) | UInt32(truncatingIfNeeded: generation) &<< 16)
+    }
+
+    init(group: UnsafePointer<WakeGroup>, packed: UInt32) {
+        self.group = group
+        self.packed = packed
+    }
+
+    /// The bit ``WaiterList`` uses to mark an entry as released.
+    static var releasedMark: UInt32 { 0x8000_0000 }
+    /// This waker with the released mark set or cleared (same task).
+    func marked(_ released: Bool) -> Waker {
+        Waker(group: group, packed: released ? packed | Self.releasedMark : packed & ~Self.releasedMark)
+    }
+    /// Whether the released mark is set.
+    var isMarked: Bool { packed & Self.releasedMark != 0 }
 
     /// The slot's bit within its group.
     var bit: Int { Int(truncatingIfNeeded: packed & 31) }
@@ -70,12 +100,22 @@ public struct Waker: @unchecked Sendable {
         // Safety: PINNED; `group` points into the executor that made this waker.
         guard group.generation(bit: bit) == UInt8(truncatingIfNeeded: word &>> 16) else { return .stale }
         group.pointee.ready.bitwiseOr(1 &<< (word & 31), ordering: .releasing)
-        if word & 0x8000 != 0 {
-            let index = Int(truncatingIfNeeded: (word &>> 5) & 31)
-            // Safety: groups are contiguous, so group 0 is `index` groups back.
-            (group - index).pointee.summary.bitwiseOr(1 &<< UInt32(truncatingIfNeeded: index), ordering: .releasing)
-        }
+        if word & Self.slowPathBit != 0 { wakeSlowPath(word) }
         return .woken
+    }
+
+    /// The rest of a wake on executors of more than 32 slots or with a pend hook:
+    /// the summary bit, then the hook.
+    @inline(never)
+    func wakeSlowPath(_ word: UInt32) {
+        let index = Int(truncatingIfNeeded: (word &>> 5) & 31)
+        // Safety: groups are contiguous, so group 0 is `index` groups back, and the
+        // head sits right before group 0 (checked by `Executor.pin`).
+        let head = (group - index).head
+        if word & Self.twoLevelBit != 0 {
+            head.pointee.summary.bitwiseOr(1 &<< UInt32(truncatingIfNeeded: index), ordering: .releasing)
+        }
+        head.pointee.callPendHook()
     }
 
     /// `true` when the task this waker was made for has ended (completed or been
@@ -87,6 +127,6 @@ public struct Waker: @unchecked Sendable {
     /// `true` when both wakers schedule the same task (same slot and generation on the
     /// same executor). Useful to avoid registering a task twice in a waiter list.
     public func schedulesSameTask(as other: Waker) -> Bool {
-        group == other.group && packed == other.packed
+        group == other.group && (packed ^ other.packed) & ~Self.releasedMark == 0
     }
 }

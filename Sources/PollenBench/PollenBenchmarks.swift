@@ -277,7 +277,7 @@ func pollenBytesPerSuspendedTask() -> (total: Double, slotStride: Int, futureSiz
     let growth = heapBytesInUse() - before
     precondition(pool.pointee.occupiedCount == 32, "suspended tasks completed")
     flag.pointee = true
-    for i in 0..<32 { executor.pointee.waker(forSlot: i).wake() }
+    for i in 0..<32 { executor.pointee.waker(forSlot: i)?.wake() }
     executor.pointee.runReady(tasks)
     precondition(pool.pointee.occupiedCount == 0, "suspended tasks did not complete")
     return (Double(stride) + executorPerSlot, stride, MemoryLayout<WaitFlag>.size, executorPerSlot, growth)

@@ -227,7 +227,7 @@ struct CombinatorAllocationTests {
         let tasks = try! executor.pointee.attach(&pool.pointee)
         try! pool.pointee.spawn(Countdown(counter: makeCounter(), remaining: 1_000_000))
         executor.pointee.runReady(tasks)
-        let waker = executor.pointee.waker(forSlot: 0)
+        let waker = executor.pointee.waker(forSlot: 0)!
         func cycle() {
             var context = Context(waker: waker, now: .zero)
             let tx = channel.pointee.sender()

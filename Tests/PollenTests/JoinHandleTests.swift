@@ -63,7 +63,7 @@ struct JoinHandleTests {
         rig.executor.pointee.attach(timers: &timers.pointee)
         var handle = try! rig.pool.pointee.spawnJoinable(DropProbe(name: "w", trace: trace, wakeAfter: 100))
         rig.pass()
-        let waker = rig.executor.pointee.waker(forSlot: 0)
+        let waker = rig.executor.pointee.waker(forSlot: 0)!
         let running = handle.isRunning
         #expect(running)
         let stopped = handle.cancel()
@@ -109,7 +109,7 @@ struct JoinHandleTests {
         rig.pass()
         let stopped = handle.cancel()
         #expect(!stopped)
-        var context = Context(waker: rig.executor.pointee.waker(forSlot: 1), now: .zero)
+        var context = Context(waker: handWaker(), now: .zero)
         guard case .ready(.completed(10)) = handle.poll(&context) else { Issue.record("expected output 10"); return }
         #expect(rig.occupied == 0)
     }
@@ -148,7 +148,7 @@ struct JoinHandleTests {
         #expect(throws: SpawnError.self) { try rig.pool.pointee.spawn(DropProbe(name: "b", trace: trace, wakeAfter: 1)) }
         var handle = reservation.fillJoinable(DropProbe(name: "r", trace: trace, wakeAfter: 1))
         rig.pass()
-        var context = Context(waker: rig.executor.pointee.waker(forSlot: 5), now: .zero)
+        var context = Context(waker: handWaker(), now: .zero)
         guard case .ready(.completed(10)) = handle.poll(&context) else { Issue.record("expected 10"); return }
         #expect(trace.entries.starts(with: ["drop b", "poll r", "drop r", "poll a"]))
     }

@@ -140,3 +140,19 @@ struct Rig<T: Future & ~Copyable, let capacity: Int> {
         return total
     }
 }
+
+/// Pending forever, never wakes itself: a slot to borrow a live waker from.
+struct Forever: Future {
+    mutating func poll(_ context: inout Context) -> Poll<Int> { .pending }
+}
+
+/// A live waker for polling futures by hand: the waker of a task that pends
+/// forever on an executor of its own (waking it just sets its ready bit).
+func handWaker() -> Waker {
+    let executor = Pinned(Executor<1>())
+    let pool = Pinned(TaskPool<Forever, 1>(name: "hand"))
+    let tasks = try! executor.pointee.attach(&pool.pointee)
+    try! tasks.spawn(Forever())
+    executor.pointee.runReady(tasks)
+    return executor.pointee.waker(forSlot: 0)!
+}

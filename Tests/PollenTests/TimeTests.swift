@@ -57,8 +57,7 @@ struct TimeTests {
     @Test("a timer polled before its deadline stays pending and registers that deadline")
     func neverEarly() {
         var timer = Timer.at(Instant(ticks: 1_000))
-        let executor = Pinned(Executor<1>())
-        let waker = executor.pointee.waker(forSlot: 0)
+        let waker = handWaker()
         for now in [0, 500, 999] as [UInt64] {
             var context = Context(waker: waker, now: Instant(ticks: now))
             #expect(!timer.poll(&context).isReady)
@@ -144,8 +143,7 @@ struct TimeTests {
     @Test("a ticker that falls behind reports the missed periods and stays on its grid")
     func tickerMissedPeriods() {
         var ticker = Ticker(period: .milliseconds(10), first: Instant(ticks: 10_000))
-        let executor = Pinned(Executor<1>())
-        let waker = executor.pointee.waker(forSlot: 0)
+        let waker = handWaker()
         var context = Context(waker: waker, now: Instant(ticks: 35_000))   // 2.5 periods late
         guard case .ready(3) = ticker.poll(&context) else { Issue.record("expected 3 periods"); return }
         #expect(ticker.next == Instant(ticks: 40_000))

@@ -234,16 +234,28 @@ func timeHandoffs<let W: Int, let C: Int>(
     _ executor: inout Executor<W>, _ pool: inout TaskPool<Relay, C>, _ n: UInt32
 ) -> (cycles: UInt32, tasks: PoolRef<Relay, C>) {
     guard let tasks = try? executor.attach(&pool) else { fail("attach") }
-    let a = C >= 2 ? C - 2 : 0
-    let b = C - 1
-    for slot in 0..<C {
-        let peer = slot == a ? b : slot == b ? a : slot
-        guard (try? tasks.spawn(Relay(peer: executor.waker(forSlot: tasks.base + peer)))) != nil else { fail("spawn") }
+    // Reserve first, so each task can be given its peer's waker before either runs.
+    let first: Waker
+    if C == 1 {
+        guard let r = try? tasks.reserve() else { fail("spawn") }
+        first = r.waker
+        r.fill(Relay(peer: first))
+    } else {
+        for _ in 0..<(C - 2) {                   // slots 0..<C-2: their own peers
+            guard let r = try? tasks.reserve() else { fail("spawn") }
+            let own = r.waker
+            r.fill(Relay(peer: own))
+        }
+        guard let ra = try? tasks.reserve(), let rb = try? tasks.reserve() else { fail("spawn") }
+        first = ra.waker
+        let second = rb.waker
+        ra.fill(Relay(peer: second))
+        rb.fill(Relay(peer: first))
     }
     budget.store(0)
     while executor.runReady(tasks) != 0 {}      // first polls: every task parks
     budget.store(n)
-    executor.waker(forSlot: tasks.base + a).wake()
+    first.wake()
     let t0 = stamp()
     while executor.runReady(tasks) != 0 {}
     return (cycles(from: t0, to: stamp()), tasks)
@@ -263,13 +275,16 @@ struct HandoffPlatform: Platform {
 @inline(never)
 func timeHandoffsRun(_ n: UInt32) -> UInt32 {
     guard let tasks = try? executorRun.attach(&poolRun) else { fail("attach") }
-    guard (try? tasks.spawn(Relay(peer: executorRun.waker(forSlot: tasks.base + 1)))) != nil,
-          (try? tasks.spawn(Relay(peer: executorRun.waker(forSlot: tasks.base)))) != nil else { fail("spawn") }
+    guard let r0 = try? tasks.reserve(), let r1 = try? tasks.reserve() else { fail("spawn") }
+    let w0 = r0.waker
+    let w1 = r1.waker
+    r0.fill(Relay(peer: w1))
+    r1.fill(Relay(peer: w0))
     var platform = HandoffPlatform(clock: CortexMPlatform(cpuHz: Board.cpuHz))
     budget.store(0)
     executorRun.run(on: &platform, idle: .busyPoll, tasks: tasks)
     budget.store(n)
-    executorRun.waker(forSlot: tasks.base).wake()
+    w0.wake()
     let t0 = stamp()
     executorRun.run(on: &platform, idle: .busyPoll, tasks: tasks)
     return cycles(from: t0, to: stamp())
@@ -468,7 +483,7 @@ struct Bench {
         figure("handoff_run_instr", hundredths: perHandoff(timeHandoffsRun(n)))
 
         // Parts of the hand-off.
-        let waker = executorPair.waker(forSlot: 0)
+        guard let waker = executorPair.waker(forSlot: 0) else { fail("waker") }
         figure("wake_instr", hundredths: perHandoff(timeWakes(waker, n)))
         budget.store(0)
         while executorPair.runReady(pair.tasks) != 0 {}       // drain the woken bit
