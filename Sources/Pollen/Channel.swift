@@ -73,10 +73,13 @@ import Synchronization
 /// called, the channel must stay at one address while any sender, future or
 /// handle exists.
 public struct Channel<Element, let capacity: Int>: ~Copyable {
-    /// Per cell: whose turn it is (see the ring description in `Channel.swift`).
-    let sequences: InlineArray<capacity, Atomic<UInt>>
+    // Invariant CELLS-FIRST: `slots` is the first stored property, so cell `i`'s
+    // element is reached from the channel's address by pointer arithmetic, without
+    // an access to the whole channel (producers on other threads use it meanwhile).
     /// Per cell: the element, between its publication and its receipt.
     var slots: InlineArray<capacity, Element?>
+    /// Per cell: whose turn it is (see the ring description in `Channel.swift`).
+    let sequences: InlineArray<capacity, Atomic<UInt>>
     /// Next position a producer will claim.
     let tail: Atomic<UInt>
     /// Next position the consumer will read (the consumer's alone).
@@ -104,14 +107,24 @@ public struct Channel<Element, let capacity: Int>: ~Copyable {
 
     /// A handle through which interrupt handlers and other threads send
     /// (one pointer; copy it freely). Invariant PINNED: see the type's documentation.
-    public mutating func sender() -> ChannelSender<Element, capacity> {
-        ChannelSender(channel: withUnsafeMutablePointer(to: &self) { $0 })
+    public func sender() -> ChannelSender<Element, capacity> {
+        ChannelSender(channel: address)
+    }
+
+    /// The channel's address. Every operation goes through it rather than through
+    /// a `mutating` access, which would claim the whole channel while producers in
+    /// other contexts use it (Swift's exclusivity rules).
+    var address: UnsafeMutablePointer<Channel> {
+        // Safety: a borrowed ~Copyable value is addressed in place, and PINNED keeps
+        // that address. Each field is then accessed by the side that owns it (the
+        // ring, the handshake), never the whole channel.
+        withUnsafePointer(to: self) { UnsafeMutablePointer(mutating: $0) }
     }
 
     /// Sends `element` if there is room; `false` (nothing sent) when full. From
     /// task context; interrupt handlers and threads use a ``sender()``.
-    public mutating func trySend(_ element: Element) -> Bool {
-        sender().trySend(element)
+    public func trySend(_ element: Element) -> Bool {
+        Channel.enqueue(address, element)
     }
 
     /// A future that sends `element`, waiting for room while the channel is full.
@@ -120,22 +133,26 @@ public struct Channel<Element, let capacity: Int>: ~Copyable {
     /// Cancel safety: dropping a pending send drops `element` unsent (it was
     /// never in the channel). A waiting sender that was woken for room but is
     /// dropped passes the wake to the next waiting sender.
-    public mutating func send(_ element: Element) -> ChannelSend<Element, capacity> {
-        ChannelSend(channel: withUnsafeMutablePointer(to: &self) { $0 }, element: element)
+    public func send(_ element: Element) -> ChannelSend<Element, capacity> {
+        ChannelSend(channel: address, element: element)
     }
 
     /// A future that completes with the next element. For the one consumer task.
     ///
     /// Cancel safety: strict. An element is moved out of the channel only in the
     /// poll that returns it, so dropping a pending receive loses nothing.
-    public mutating func receive() -> ChannelReceive<Element, capacity> {
-        ChannelReceive(channel: withUnsafeMutablePointer(to: &self) { $0 })
+    public func receive() -> ChannelReceive<Element, capacity> {
+        ChannelReceive(channel: address)
     }
 
     /// The next element, or `nil` when the channel is empty. Consumer only.
-    public mutating func tryReceive() -> Element? {
-        Channel.dequeue(withUnsafeMutablePointer(to: &self) { $0 })
+    public func tryReceive() -> Element? {
+        Channel.dequeue(address)
     }
+
+    /// Tasks sleeping in ``send(_:)`` until the channel has room (those beyond
+    /// the list's capacity of 4 poll instead and are not counted).
+    public var waitingSenderCount: Int { senders.count }
 
     /// Elements in the channel. Exact for the consumer when no producer is
     /// sending; otherwise a snapshot that may already be stale.
@@ -147,11 +164,10 @@ public struct Channel<Element, let capacity: Int>: ~Copyable {
 
     /// Address of the element slot of cell `index`.
     static func slot(_ channel: UnsafeMutablePointer<Channel>, _ index: Int) -> UnsafeMutablePointer<Element?> {
-        // Safety: PINNED; InlineArray elements are contiguous. Producers write
-        // distinct cells, each owned by one side at a time (its sequence says which).
-        withUnsafeMutablePointer(to: &channel.pointee.slots) {
-            UnsafeMutableRawPointer($0).assumingMemoryBound(to: Element?.self)
-        } + index
+        // Safety: PINNED and CELLS-FIRST; InlineArray elements are contiguous.
+        // Producers write distinct cells, each owned by one side at a time (its
+        // sequence says which).
+        UnsafeMutableRawPointer(channel).assumingMemoryBound(to: Element?.self) + index
     }
 
     /// Producer side: claims a position, stores the element, publishes it, and

@@ -19,6 +19,7 @@ public final class ThreadedPlatform: Platform, @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
     private let stopFlag = Atomic<Bool>(false)
+    private let hook: UnsafeMutablePointer<PendHook>
     private let sleepCount = Atomic<Int>(0)
     /// The simulated interrupt controller (immediate mode: handlers run on the
     /// raising thread).
@@ -35,14 +36,26 @@ public final class ThreadedPlatform: Platform, @unchecked Sendable {
         pthread_cond_init(condition, &attributes)
         pthread_condattr_destroy(&attributes)
         interrupts = SimulatedInterruptController(lineCount: lineCount, mode: .immediate)
+        hook = .allocate(capacity: 1)
         interrupts.onRaise = { [unowned self] in self.notify() }
+        hook.initialize(to: PendHook(function: { context in
+            // Safety: the context is this platform, which outlives every run that
+            // installed the hook (the hook is freed in deinit).
+            Unmanaged<ThreadedPlatform>.fromOpaque(context.unsafelyUnwrapped).takeUnretainedValue().notify()
+        }, context: Unmanaged.passUnretained(self).toOpaque()))
     }
+
+    /// The doorbell as the executor's pend hook: every wake and spawn (from any
+    /// thread) rings it while `run(on:)` runs, so a wake never needs a separate
+    /// ``notify()``.
+    public var pendHook: UnsafePointer<PendHook>? { UnsafePointer(hook) }
 
     deinit {
         pthread_cond_destroy(condition)
         pthread_mutex_destroy(mutex)
         condition.deallocate()
         mutex.deallocate()
+        hook.deallocate()
     }
 
     /// How many times the executor actually went to sleep.
