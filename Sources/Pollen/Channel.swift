@@ -73,17 +73,19 @@ import Synchronization
 /// called, the channel must stay at one address while any sender, future or
 /// handle exists.
 public struct Channel<Element, let capacity: Int>: ~Copyable {
-    // Invariant CELLS-FIRST: `slots` is the first stored property, so cell `i`'s
-    // element is reached from the channel's address by pointer arithmetic, without
-    // an access to the whole channel (producers on other threads use it meanwhile).
+    // Invariant CELLS-SECOND: `head` (the consumer's own) is the first stored
+    // property and `slots` the second, so cell `i`'s element is reached from the
+    // channel's address by pointer arithmetic (``cellsOffset``), without an access
+    // to the whole channel, which producers in other contexts use meanwhile.
+    // ChannelTests checks the offset.
+    /// Next position the consumer will read (the consumer's alone).
+    var head: UInt = 0
     /// Per cell: the element, between its publication and its receipt.
     var slots: InlineArray<capacity, Element?>
     /// Per cell: whose turn it is (see the ring description in `Channel.swift`).
     let sequences: InlineArray<capacity, Atomic<UInt>>
     /// Next position a producer will claim.
     let tail: Atomic<UInt>
-    /// Next position the consumer will read (the consumer's alone).
-    var head: UInt = 0
     /// Bit 0: ARMED; bits 1…: number of producers reading `consumerWaker`, × 2.
     let wakeState: Atomic<UInt>
     /// The consumer task's waker; written by the consumer only (see above).
@@ -107,23 +109,26 @@ public struct Channel<Element, let capacity: Int>: ~Copyable {
 
     /// A handle through which interrupt handlers and other threads send
     /// (one pointer; copy it freely). Invariant PINNED: see the type's documentation.
-    public func sender() -> ChannelSender<Element, capacity> {
+    public mutating func sender() -> ChannelSender<Element, capacity> {
         ChannelSender(channel: address)
     }
 
-    /// The channel's address. Every operation goes through it rather than through
-    /// a `mutating` access, which would claim the whole channel while producers in
-    /// other contexts use it (Swift's exclusivity rules).
+    /// The channel's address (invariant PINNED).
     var address: UnsafeMutablePointer<Channel> {
-        // Safety: a borrowed ~Copyable value is addressed in place, and PINNED keeps
-        // that address. Each field is then accessed by the side that owns it (the
-        // ring, the handshake), never the whole channel.
-        withUnsafePointer(to: self) { UnsafeMutablePointer(mutating: $0) }
+        mutating get { withUnsafeMutablePointer(to: &self) { $0 } }
+    }
+
+    /// Offset of cell 0's element from the channel's address: right after `head`,
+    /// aligned for the element (Swift lays out stored properties in order, each at
+    /// the next offset its alignment allows).
+    static var cellsOffset: Int {
+        let align = MemoryLayout<Element?>.alignment
+        return (MemoryLayout<UInt>.stride &+ align &- 1) & ~(align &- 1)
     }
 
     /// Sends `element` if there is room; `false` (nothing sent) when full. From
     /// task context; interrupt handlers and threads use a ``sender()``.
-    public func trySend(_ element: Element) -> Bool {
+    public mutating func trySend(_ element: Element) -> Bool {
         Channel.enqueue(address, element)
     }
 
@@ -133,7 +138,7 @@ public struct Channel<Element, let capacity: Int>: ~Copyable {
     /// Cancel safety: dropping a pending send drops `element` unsent (it was
     /// never in the channel). A waiting sender that was woken for room but is
     /// dropped passes the wake to the next waiting sender.
-    public func send(_ element: Element) -> ChannelSend<Element, capacity> {
+    public mutating func send(_ element: Element) -> ChannelSend<Element, capacity> {
         ChannelSend(channel: address, element: element)
     }
 
@@ -141,12 +146,12 @@ public struct Channel<Element, let capacity: Int>: ~Copyable {
     ///
     /// Cancel safety: strict. An element is moved out of the channel only in the
     /// poll that returns it, so dropping a pending receive loses nothing.
-    public func receive() -> ChannelReceive<Element, capacity> {
+    public mutating func receive() -> ChannelReceive<Element, capacity> {
         ChannelReceive(channel: address)
     }
 
     /// The next element, or `nil` when the channel is empty. Consumer only.
-    public func tryReceive() -> Element? {
+    public mutating func tryReceive() -> Element? {
         Channel.dequeue(address)
     }
 
@@ -164,10 +169,10 @@ public struct Channel<Element, let capacity: Int>: ~Copyable {
 
     /// Address of the element slot of cell `index`.
     static func slot(_ channel: UnsafeMutablePointer<Channel>, _ index: Int) -> UnsafeMutablePointer<Element?> {
-        // Safety: PINNED and CELLS-FIRST; InlineArray elements are contiguous.
+        // Safety: PINNED and CELLS-SECOND; InlineArray elements are contiguous.
         // Producers write distinct cells, each owned by one side at a time (its
         // sequence says which).
-        UnsafeMutableRawPointer(channel).assumingMemoryBound(to: Element?.self) + index
+        (UnsafeMutableRawPointer(channel) + cellsOffset).assumingMemoryBound(to: Element?.self) + index
     }
 
     /// Producer side: claims a position, stores the element, publishes it, and

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// What a future receives each time it is polled: how to wake its task, the
 /// executor's current time, and where to register a deadline.
 public struct Context {

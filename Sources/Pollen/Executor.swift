@@ -169,6 +169,13 @@ public struct Executor<let maskWords: Int>: ~Copyable {
         let earliest = min(core.timers.earliest, core.registerDeadline)
         return earliest == .distantFuture ? nil : earliest
     }
+
+    /// The earliest armed deadline, read through the pinned core (inside `run`,
+    /// which changes the core through that pointer, never through `self`).
+    static func nextDeadline(_ core: UnsafeMutablePointer<ExecutorCore>) -> Instant? {
+        let earliest = min(core.pointee.timers.earliest, core.pointee.registerDeadline)
+        return earliest == .distantFuture ? nil : earliest
+    }
     /// The clock as read at the start of the latest pass.
     public var now: Instant { core.now }
 
@@ -250,26 +257,42 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     /// Records (first call) or checks (later calls) the executor's address.
     mutating func pin() {
         precondition(maskWords >= 1 && maskWords <= 32, "Executor: maskWords must be 1...32")
-        let first = groupsAddress
-        let headAddress = withUnsafePointer(to: head) { UnsafeRawPointer($0) }
-        precondition(headAddress + MemoryLayout<ExecutorHead>.stride == UnsafeRawPointer(first),
+        let base = withUnsafeMutablePointer(to: &self) { UnsafeMutableRawPointer($0) }
+        let first = (base + MemoryLayout<ExecutorHead>.stride).assumingMemoryBound(to: WakeGroup.self)
+        precondition(UnsafePointer(first) == groupsAddress,
                      "Executor: the head must sit right before group 0 (invariant HEAD-BEFORE-GROUPS)")
+        precondition(withUnsafeMutablePointer(to: &core) { UnsafeMutableRawPointer($0) } == base + Self.coreOffset,
+                     "Executor: unexpected layout of the core (see `coreOffset`)")
         if let pinned = core.groups {
-            precondition(UnsafePointer(pinned) == first, "Executor moved after attach (invariant PINNED): keep it in a global or in storage allocated once")
+            precondition(pinned == first, "Executor moved after attach (invariant PINNED): keep it in a global or in storage allocated once")
         } else {
-            core.groups = UnsafeMutablePointer(mutating: first)
+            core.groups = first
         }
+    }
+
+    /// Where the core sits from the executor's start: after the head and the
+    /// groups, aligned (Swift lays out a struct's stored properties in order, each
+    /// at the next offset its alignment allows; `pin` checks the result).
+    static var coreOffset: Int {
+        let end = MemoryLayout<ExecutorHead>.stride &+ maskWords &* MemoryLayout<WakeGroup>.stride
+        let align = MemoryLayout<ExecutorCore>.alignment
+        return (end &+ align &- 1) & ~(align &- 1)
     }
 
     /// The pinned core, after checking that the executor has not moved since
     /// `attach` (which must have run: a task set comes from `attach`).
+    ///
+    /// Found from the pinned group pointer, not by borrowing `core`: the core is
+    /// plain data, so a borrow of it may be a copy.
     var corePointer: UnsafeMutablePointer<ExecutorCore> {
-        precondition(core.groups.map { UnsafePointer($0) } == groupsAddress,
+        let first = core.groups
+        precondition(first.map { UnsafePointer($0) } == groupsAddress,
                      "Executor: attach a pool before running, and do not move the executor after attach (invariant PINNED)")
-        // Safety: PINNED. The core is reached only through this pointer while tasks
-        // run (see "Exclusive access" in `Executor.swift`); nothing reads it through
-        // the borrow meanwhile.
-        return withUnsafePointer(to: core) { UnsafeMutablePointer(mutating: $0) }
+        // Safety: PINNED and the layout checked by `pin`. The core is reached only
+        // through this pointer while tasks run (see "Exclusive access" in
+        // `Executor.swift`).
+        let base = UnsafeMutableRawPointer(first.unsafelyUnwrapped) - MemoryLayout<ExecutorHead>.stride
+        return (base + Self.coreOffset).assumingMemoryBound(to: ExecutorCore.self)
     }
 
     /// A waker for the task currently running in executor-wide `slot` (for tests and
@@ -299,7 +322,10 @@ public struct Executor<let maskWords: Int>: ~Copyable {
 
     /// Runs one pass at the current ``now``.
     @discardableResult
-    public func runReady<Tasks: TaskSet>(_ tasks: Tasks) -> Int { runReady(tasks, now: core.now) }
+    public func runReady<Tasks: TaskSet>(_ tasks: Tasks) -> Int {
+        let core = corePointer
+        return Self.runPass(core, tasks, now: core.pointee.now)
+    }
 
     /// Wakes every task whose deadline is at or before `now`. Returns whether it
     /// woke any.
@@ -332,7 +358,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
                 Self.fireTimers(core, now: now)
             }
             if Self.runPass(core, tasks, now: now) != 0 || hasReadyTasks { continue }
-            let outcome = platform.idle(until: nextDeadline, strategy: strategy,
+            let outcome = platform.idle(until: Self.nextDeadline(core), strategy: strategy,
                                         isStillIdle: { !self.hasReadyTasks })
             if case .stop = outcome { break }
         }

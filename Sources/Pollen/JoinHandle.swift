@@ -1,3 +1,5 @@
+import Synchronization
+
 /// How a joined task ended.
 public enum JoinResult<Output> {
     /// The task completed with this output.

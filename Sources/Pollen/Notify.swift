@@ -1,3 +1,5 @@
+import Synchronization
+
 /// An event tasks wait for: ``notifyOne()`` releases one waiter, ``notifyAll()``
 /// releases every task waiting at that moment.
 ///

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// What an executor knows of one attached ``TaskPool``, kept inside the pool: its
 /// name and size for the capacity report, its slot range, and the executor it
 /// belongs to. The pools form an intrusive list (for reports only; polling goes

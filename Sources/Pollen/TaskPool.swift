@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A fixed number of slots for tasks of one concrete future type, stored inline.
 ///
 /// ```swift

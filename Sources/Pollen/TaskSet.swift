@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The tasks an executor runs: one attached pool (a ``PoolRef``) or several,
 /// combined with ``tasks(_:_:)`` and its longer overloads.
 ///

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// One armed deadline: poll the task in `slot` at `deadline`.
 ///
 /// An entry lives only as long as its task: ending a task (completion or

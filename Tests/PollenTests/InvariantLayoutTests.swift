@@ -1,0 +1,52 @@
+@testable import Pollen
+import PollenHost
+import Testing
+
+// The layout invariants that let other contexts reach parts of a value by pointer
+// arithmetic instead of an access to the whole value (see each invariant's
+// comment in the source).
+@Suite("Layout invariants: SLOTS-FIRST, CELLS-SECOND, HEAD-BEFORE-GROUPS")
+struct InvariantLayoutTests {
+    @Test("TaskPool: slot i computed from the pool's address is the pool's own slot i (SLOTS-FIRST)")
+    func slotsFirst() {
+        let pool = Pinned(TaskPool<Forever, 3>(name: "layout"))
+        for i in 0..<3 {
+            let computed = UnsafeMutableRawPointer(TaskPool.slot(pool.address, i))
+            let actual = withUnsafeMutablePointer(to: &pool.pointee.slots) {
+                UnsafeMutableRawPointer($0) + i * MemoryLayout<TaskSlot<Forever>>.stride
+            }
+            #expect(computed == actual)
+        }
+    }
+
+    @Test("Channel: cell i's element computed from the channel's address is its own (CELLS-SECOND), for several element alignments")
+    func cellsSecond() {
+        func check<E>(_: E.Type) {
+            let channel = Pinned(Channel<E, 4>())
+            for i in 0..<4 {
+                let computed = UnsafeMutableRawPointer(Channel.slot(channel.address, i))
+                let actual = withUnsafeMutablePointer(to: &channel.pointee.slots) {
+                    UnsafeMutableRawPointer($0) + i * MemoryLayout<E?>.stride
+                }
+                #expect(computed == actual)
+            }
+        }
+        check(UInt8.self)
+        check(UInt16.self)
+        check(UInt64.self)
+        check((UInt64, UInt8).self)
+    }
+
+    @Test("Executor: the head sits right before group 0 and the core where coreOffset says (checked by attach)")
+    func executorLayout() {
+        func check<let n: Int>(_ executor: Pinned<Executor<n>>) {
+            let pool = Pinned(TaskPool<Forever, 1>(name: "layout"))
+            _ = try! executor.pointee.attach(&pool.pointee)    // pin() preconditions the layout
+            let base = UnsafeMutableRawPointer(executor.address)
+            #expect(UnsafeMutableRawPointer(executor.pointee.corePointer) == base + Executor<n>.coreOffset)
+        }
+        check(Pinned(Executor<1>()))
+        check(Pinned(Executor<3>()))
+        check(Pinned(Executor<32>()))
+    }
+}
