@@ -17,7 +17,9 @@
 //                  UART and pauses (`uartReceivePaused`); `readByte()` resumes it
 //                  once there is room. Under QEMU that is lossless back-pressure
 //                  (QEMU holds further input until the UART is read); on silicon
-//                  without flow control the UART overruns instead;
+//                  without flow control the UART overruns instead, and the
+//                  handler counts every overrun the UART flags
+//                  (`receiveOverruns`), so that loss is never silent;
 //   software IRQ → `pendSoftwareInterrupt()` pends it in the NVIC; its handler
 //                  calls the hook set with `setSoftwareInterruptHook`;
 //   SysTick      → 1 ms tick counted by CortexMPlatform.swift; wakes `wfi`.

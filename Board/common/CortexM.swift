@@ -47,6 +47,37 @@ public enum NVIC {
     public static func isPending(_ irq: UInt32) -> Bool {
         mmio(0xE000_E200).load() & (1 &<< irq) != 0
     }
+
+    /// Sets the priority of device interrupt `irq` (0...31): 0 is the most
+    /// urgent. Only the top bits exist (2 on the Cortex-M0: 0x00, 0x40, 0x80,
+    /// 0xC0; use those values to be portable). Every interrupt starts at 0, so
+    /// none preempts another until an app sets priorities.
+    public static func setPriority(_ irq: UInt32, _ priority: UInt8) {
+        // IPR0..7 at 0xE000_E400: one byte per line, four per word. ARMv6-M
+        // allows only word accesses there, hence the read-modify-write.
+        setPriorityByte(0xE000_E400 &+ UInt(irq / 4) &* 4, irq % 4, priority)
+    }
+
+    /// The priority of device interrupt `irq`, as the hardware kept it
+    /// (unimplemented low bits read as 0).
+    public static func priority(_ irq: UInt32) -> UInt8 {
+        priorityByte(0xE000_E400 &+ UInt(irq / 4) &* 4, irq % 4)
+    }
+}
+
+/// Writes byte `index` (0...3) of the priority register word at `address`,
+/// masked (another writer of the same word must not interleave).
+func setPriorityByte(_ address: UInt, _ index: UInt32, _ priority: UInt8) {
+    let shift = index &* 8
+    withInterruptsMasked {
+        let word = mmio(address).load() & ~(0xFF &<< shift)
+        mmio(address).store(word | UInt32(priority) &<< shift)
+    }
+}
+
+/// Reads byte `index` (0...3) of the priority register word at `address`.
+func priorityByte(_ address: UInt, _ index: UInt32) -> UInt8 {
+    UInt8(truncatingIfNeeded: mmio(address).load() &>> (index &* 8))
 }
 
 /// The 24-bit SysTick down-counter: Pollen's 1 ms tick on every board.
@@ -67,6 +98,20 @@ public enum SysTick {
     /// The current counter value (counts down from ``reload`` to 0).
     @inline(__always)
     public static var current: UInt32 { mmio(0xE000_E018).load() }
+
+    /// Stops the counter and its interrupt (CSR = 0). A tick already pending
+    /// stays pending (see ``SCB/clearSysTickPending()``).
+    @inline(__always)
+    public static func stop() { mmio(0xE000_E010).store(0) }
+
+    /// Sets the SysTick exception's priority (SHPR3 bits 31:24): 0 is the most
+    /// urgent, as for ``NVIC/setPriority(_:_:)``. It starts at 0.
+    public static func setPriority(_ priority: UInt8) {
+        setPriorityByte(0xE000_ED20, 3, priority)
+    }
+
+    /// The SysTick exception's priority, as the hardware kept it.
+    public static var priority: UInt8 { priorityByte(0xE000_ED20, 3) }
 }
 
 /// System Control Block: the interrupt control and state register.
@@ -76,6 +121,12 @@ public enum SCB {
     @inline(__always)
     public static var isSysTickPending: Bool {
         mmio(0xE000_ED04).load() & (1 &<< 26) != 0
+    }
+
+    /// Drops a pending SysTick exception (ICSR.PENDSTCLR, bit 25).
+    @inline(__always)
+    public static func clearSysTickPending() {
+        mmio(0xE000_ED04).store(1 &<< 25)
     }
 }
 

@@ -4,8 +4,10 @@
 // 64-bit microsecond count (`pollen_systick_microseconds`, startup.c; counting
 // microseconds rather than milliseconds spares every read a 64-bit multiply, a
 // library call on the Cortex-M0). 64 bits because a 32-bit millisecond count
-// wraps after 49.7 days; on ARMv6-M a 64-bit load is two loads, hence the
-// interrupt mask around reads.
+// wraps after 49.7 days. A 64-bit load or store is two word accesses, so the
+// handler updates it with interrupts masked and every read masks them too
+// (invariant "tick count", cortexm.h): a read is consistent from thread mode
+// and from a handler of any priority, including one that preempts SysTick.
 //
 // Two clocks read it:
 // - `now()`, the executor's clock, is that count: millisecond resolution, which
@@ -55,13 +57,17 @@ public struct CortexMPlatform: Platform {
     /// SysTick down-counter and read consistently with the tick count. Never
     /// decreases: a reading taken between a SysTick reload and its pending flag
     /// (seen under QEMU's `-icount`) is clamped to the previous answer. Never below
-    /// ``now()`` read at the same moment.
+    /// ``now()`` read at the same moment. Safe from any interrupt priority: it
+    /// runs masked. (From a handler that preempted SysTick_Handler before its
+    /// update, the wrap is no longer pending but not yet counted: that reading
+    /// is clamped to the previous answer too, so it can lag by up to 1 ms, never
+    /// go back.)
     @inline(never)
     public func currentMicroseconds() -> UInt64 {
         var atTick: UInt64
         var counter: UInt32
         let saved = pollen_critical_enter()
-        atTick = pollen_tick_count()  // tick count: read masked
+        atTick = pollen_tick_count_while_masked()  // tick count: read masked
         counter = SysTick.current
         if SCB.isSysTickPending {
             // The counter wrapped (before or just after we read it) and the
@@ -84,12 +90,22 @@ public struct CortexMPlatform: Platform {
 
     /// The executor's clock: microseconds since SysTick started, at the last tick
     /// (1 ms resolution). Never decreases. For microsecond resolution use
-    /// ``currentMicroseconds()``.
+    /// ``currentMicroseconds()``. Safe from any interrupt priority.
     public mutating func now() -> Instant {
-        let saved = pollen_critical_enter()
-        let ticks = pollen_tick_count()  // tick count: read masked
-        pollen_critical_exit(saved)
-        return Instant(ticks: ticks)
+        Instant(ticks: pollen_tick_count())  // tick count: masks for the read
+    }
+
+    /// TEST ONLY: moves both clocks to `microseconds`: the tick count (see
+    /// `pollen_tick_count_preset_for_testing`) and the floor below which
+    /// ``currentMicroseconds()`` never answers. Firmware tests start the clock
+    /// just below the carry out of its low word with it (`0xFFFF_F000` is 5 ticks
+    /// before it). Never call it under a running executor: its timers would
+    /// fire early or late.
+    public static func presetTickCountForTesting(_ microseconds: UInt64) {
+        withInterruptsMasked {
+            pollen_tick_count_preset_for_testing(microseconds)
+            lastMicroseconds = microseconds   // last answer: masked
+        }
     }
 
     /// One idle step of the executor (see `Platform.idle`).

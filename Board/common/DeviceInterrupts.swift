@@ -67,6 +67,13 @@ nonisolated(unsafe) var uartReceiveRing = ByteRing()
 /// ``BoardSupport/resumeReceive()``. Guarded like the rx ring.
 nonisolated(unsafe) var uartReceivePaused = false
 
+/// Receive overruns the UART has flagged: bytes that arrived while the handler
+/// had paused (ring full) or could not run in time, lost inside the UART. Each
+/// overrun loses at least one byte. Never happens under QEMU (it holds input
+/// back instead). Incremented only by the board's UART receive handler; read
+/// with interrupts masked (``BoardSupport/receiveOverruns``).
+nonisolated(unsafe) var uartReceiveOverruns: UInt32 = 0
+
 /// Called by the UART receive handler after it has drained the UART.
 nonisolated(unsafe) var uartReceiveHook: InterruptHook? = nil
 /// Called by the software interrupt's handler.
@@ -119,6 +126,13 @@ extension BoardSupport {
     /// pauses the UART instead; see the file comment).
     public static var droppedReceiveBytes: UInt32 {
         withInterruptsMasked { uartReceiveRing.dropped }
+    }
+
+    /// Receive overruns flagged by the UART since start-up, each the loss of at
+    /// least one byte (on silicon without flow control, when bytes arrive faster
+    /// than they are read). Always 0 under QEMU, which holds input back instead.
+    public static var receiveOverruns: UInt32 {
+        withInterruptsMasked { uartReceiveOverruns }
     }
 
     /// Sets (or clears) the function the UART receive interrupt calls after

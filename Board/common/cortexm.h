@@ -86,6 +86,15 @@ static inline __attribute__((always_inline)) uint32_t pollen_ipsr(void) {
     return value;
 }
 
+/** Busy-waits exactly 2 × `iterations` + 2 instructions: `iterations` + 1
+    passes of `subs; bhs`. For tests that place an interrupt at a chosen
+    instruction under QEMU's `-icount` (where an instruction is a fixed step of
+    virtual time): the clock-priority test sweeps a timer interrupt across
+    SysTick_Handler with it. */
+static inline __attribute__((always_inline)) void pollen_spin(uint32_t iterations) {
+    __asm volatile("1: subs %0, %0, #1\n\tbhs 1b" : "+l"(iterations) :: "cc", "memory");
+}
+
 /* ---- Functions defined in the .c files of Board/common ---- */
 
 /** Ends the program: semihosting SYS_EXIT_EXTENDED, so QEMU exits with `code`.
@@ -111,16 +120,59 @@ void pollen_board_write_byte(uint8_t byte);
 
 /* ---- Data shared with the Swift side ---- */
 
-/** Microseconds since SysTick was started, at the last tick (a multiple of 1000).
-    Invariant "tick count": written only by SysTick_Handler (startup.c), which adds
-    1000 every millisecond; read only with interrupts masked, so no read sees half
-    of an update (CortexMPlatform.swift). */
+/** Microseconds since SysTick was started, at the last tick (a multiple of 1000
+    unless a test preset it).
+
+    Invariant "tick count": correct from any priority. Every read returns either
+    the value before or the value after any update, never a mix of the two words
+    (which could be 2^32 µs off), whatever interrupt priorities the app sets:
+      - written only by SysTick_Handler (startup.c), which adds 1000 every
+        millisecond with interrupts masked, so no handler, however urgent, can
+        run between the two word stores; and by
+        `pollen_tick_count_preset_for_testing`, masked too;
+      - read only with interrupts masked (`pollen_tick_count`), so SysTick
+        cannot update it between the two word loads.
+    A handler that preempts SysTick_Handler before its update reads the count of
+    the previous tick: the tick being handled is counted once the update runs.
+    Cost of a read: 4 instructions on the Cortex-M4 (mrs, cpsid, ldrd, msr), 5 on
+    the Cortex-M0 (two ldr); the address load comes on top. */
 extern uint64_t pollen_systick_microseconds;
 
-/** The tick count (Swift reads it through this: a C global is not
-    concurrency-checked). Call with interrupts masked. */
+/** The tick count, read consistently from thread mode or any handler (it masks
+    interrupts for the load and restores the previous PRIMASK, so it nests).
+    Swift reads it through this: a C global is not concurrency-checked. */
 static inline __attribute__((always_inline)) uint64_t pollen_tick_count(void) {
+    uint32_t saved = pollen_critical_enter();
+    uint64_t value = pollen_systick_microseconds;
+    pollen_critical_exit(saved);
+    return value;
+}
+
+/** The tick count, for a caller that has already masked interrupts (the asm
+    barriers of its own critical section keep the load inside it). */
+static inline __attribute__((always_inline)) uint64_t pollen_tick_count_while_masked(void) {
     return pollen_systick_microseconds;
+}
+
+/** TEST ONLY: sets the tick count to `microseconds` (masked, so it is never
+    seen half-written). Firmware tests use it to start the clock near the carry
+    out of its low word (0xFFFF_F000 µs is 5 ticks before it) instead of waiting
+    71 minutes. Moving the clock under a running executor breaks its timers:
+    apps must not call it. Reach it through `CortexMPlatform.presetTickCountForTesting`,
+    which also resets the floor of the precise clock. */
+static inline __attribute__((always_inline)) void pollen_tick_count_preset_for_testing(uint64_t microseconds) {
+    uint32_t saved = pollen_critical_enter();
+    pollen_systick_microseconds = microseconds;
+    pollen_critical_exit(saved);
+}
+
+/** The current stack pointer (MSP: Pollen runs thread mode and handlers on the
+    main stack). Tests use it to tell whether a handler preempted another one:
+    nested, it runs below the other's exception frame. */
+static inline __attribute__((always_inline)) uint32_t pollen_stack_pointer(void) {
+    uint32_t value;
+    __asm volatile("mov %0, sp" : "=r"(value));
+    return value;
 }
 
 #endif /* POLLEN_CORTEXM_H */

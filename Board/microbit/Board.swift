@@ -66,8 +66,10 @@ enum NRF51UART {
     static var taskStartTX: VolatileMappedRegister<UInt32> { mmio(0x4000_2008) }
     static var eventRXDReady: VolatileMappedRegister<UInt32> { mmio(0x4000_2108) }
     static var eventTXDReady: VolatileMappedRegister<UInt32> { mmio(0x4000_211C) }
+    static var eventError: VolatileMappedRegister<UInt32> { mmio(0x4000_2124) }
     static var intenSet: VolatileMappedRegister<UInt32> { mmio(0x4000_2304) }
     static var intenClear: VolatileMappedRegister<UInt32> { mmio(0x4000_2308) }
+    static var errorSource: VolatileMappedRegister<UInt32> { mmio(0x4000_2480) }  // write 1 to clear
     static var enable: VolatileMappedRegister<UInt32> { mmio(0x4000_2500) }
     static var pselTXD: VolatileMappedRegister<UInt32> { mmio(0x4000_250C) }
     static var pselRXD: VolatileMappedRegister<UInt32> { mmio(0x4000_2514) }
@@ -77,6 +79,8 @@ enum NRF51UART {
 
     static let enableUART: UInt32 = 4
     static let interruptRXDReady: UInt32 = 1 << 2
+    /// ERRORSRC.OVERRUN: a byte arrived with the receive FIFO full, and was lost.
+    static let errorOverrun: UInt32 = 1 << 0
     static let baud115200: UInt32 = 0x01D7_E000
 }
 

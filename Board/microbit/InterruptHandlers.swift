@@ -8,9 +8,16 @@ import _Volatile
 /// UART0 interrupt (NVIC line 2). Clear RXDRDY before reading RXD: reading
 /// pops the UART's FIFO and raises RXDRDY again if more bytes wait. With the
 /// ring full, leave RXDRDY set and mask it at the UART (it is level-sensitive:
-/// left enabled it would re-enter at once) until `resumeReceive`.
+/// left enabled it would re-enter at once) until `resumeReceive`. On silicon
+/// the 6-byte receive FIFO overflows meanwhile: the handler counts each overrun
+/// it finds flagged (ERRORSRC.OVERRUN, write 1 to clear).
 @_cdecl("IRQ2_Handler")
 public func uart0Interrupt() {
+    if NRF51UART.errorSource.load() & NRF51UART.errorOverrun != 0 {
+        NRF51UART.errorSource.store(NRF51UART.errorOverrun)
+        NRF51UART.eventError.store(0)
+        uartReceiveOverruns &+= 1   // only this handler writes it
+    }
     while NRF51UART.eventRXDReady.load() != 0 {
         // rx ring: this handler is the only producer.
         if uartReceiveRing.isFull {

@@ -65,6 +65,8 @@ enum CMSDKUART {
 
     static let stateTXFull: UInt32 = 1 << 0
     static let stateRXFull: UInt32 = 1 << 1
+    /// RX buffer overrun: a byte arrived while RXFULL was set, and was lost. Write 1 to clear.
+    static let stateRXOverrun: UInt32 = 1 << 3
     static let ctrlTXEnable: UInt32 = 1 << 0
     static let ctrlRXEnable: UInt32 = 1 << 1
     static let ctrlRXInterruptEnable: UInt32 = 1 << 3

@@ -9,9 +9,15 @@ import _Volatile
 /// this UART: clear it first, then drain, so a byte arriving meanwhile raises
 /// it again instead of being missed. With the ring full, the byte stays in
 /// the UART (no new byte can arrive, so no new interrupt) until `resumeReceive`.
+/// On silicon a byte arriving meanwhile overruns the UART: the handler counts
+/// each overrun it finds flagged (STATE.RXOR, write 1 to clear).
 @_cdecl("IRQ0_Handler")
 public func uart0ReceiveInterrupt() {
     CMSDKUART.intStatus.store(CMSDKUART.intStatusRX)
+    if CMSDKUART.state.load() & CMSDKUART.stateRXOverrun != 0 {
+        CMSDKUART.state.store(CMSDKUART.stateRXOverrun)
+        uartReceiveOverruns &+= 1   // only this handler writes it
+    }
     while CMSDKUART.state.load() & CMSDKUART.stateRXFull != 0 {
         // rx ring: this handler is the only producer.
         if uartReceiveRing.isFull {
