@@ -7,7 +7,8 @@ import PackageDescription
 // POLLEN_STRESS_ONLY=1 declares only the core, the host platforms and the threaded
 // stress tests, so that `swift test --sanitize=thread` builds those alone: compiling
 // PollenTests with -sanitize=thread crashes swiftc 6.3.1 ("Invalid bitcast", LLVM's
-// module verifier), and `swift test` builds every test target even with --filter.
+// module verifier), `swift test` builds every test target even with --filter, and
+// `swift build --target PollenStressTests` builds the module but no test bundle to run.
 // Board/test runs it as
 //   POLLEN_STRESS_ONLY=1 swift test --sanitize=thread --scratch-path .build-tsan
 // (its own scratch path, so the normal .build is not invalidated).

@@ -309,9 +309,9 @@ struct ThreadedStressTests {
         print("wakes during idle: \(rounds + 1) wakes, \(state.polls.count) polls, executor slept \(platform.sleeps) times")
     }
 
-    @Test("spawns: 3 threads spawn 3,000 jobs each into one 8-slot pool while the executor runs; every job is polled and completes once")
+    @Test("spawns: 4 threads spawn 4,000 jobs each into one 8-slot pool while the executor runs; every job is polled and completes once")
     func spawnsFromThreads() {
-        let spawners = 3, perSpawner = 3_000, total = spawners * perSpawner
+        let spawners = 4, perSpawner = 4_000, total = spawners * perSpawner
         let executor = Pinned(Executor<1>())
         let pool = Pinned(TaskPool<Job, 8>(name: "jobs"))
         let jobs = try! executor.pointee.attach(&pool.pointee)
