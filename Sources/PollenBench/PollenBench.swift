@@ -242,13 +242,19 @@ struct PollenBench {
             report.add("host_spawn_ns_swift_task", median(perRun), decimals: 1, unit: "ns",
                        "one at a time: await Task {}.value; \(spread(perRun))")
         }
-        if o.selected("allocs-pollen") {
+        // A sanitizer build (swift build --sanitize=…) compiles the malloc counter out:
+        // its counts are 0 and prove nothing, so the allocation figures are not reported.
+        let counting = pollen_malloc_counting_available() != 0
+        if !counting && (o.selected("allocs-pollen") || o.selected("allocs-swift")) {
+            print("allocs-pollen, allocs-swift: skipped: malloc counting is compiled out under a sanitizer (the `mallocs:` in the notes of this run were not counted either)")
+        }
+        if counting && o.selected("allocs-pollen") {
             let n = count(full: 100_000, quick: 20_000)
             let r = pollenAllocsPerTask(tasks: n)
             report.add("host_allocs_per_task_pollen", r.perTask, decimals: 2, unit: "calls",
                        "malloc-family calls over \(r.tasks) spawn/poll/complete cycles (batched + single): \(r.thread) on the executor thread, \(r.process) process-wide")
         }
-        if o.selected("allocs-swift") {
+        if counting && o.selected("allocs-swift") {
             let n = count(full: 100_000, quick: 10_000)
             let (group, single) = blockingAwait { () async -> (UInt64, UInt64) in
                 _ = await swiftSpawnGroup(tasks: 2_000)

@@ -4,8 +4,17 @@
 // memalign/valloc itself (forwarding to glibc's __libc_* implementations), so every
 // allocation in the process passes through here. Counting is per thread and off
 // until pollen_malloc_count_begin(), so parallel tests do not disturb each other.
+//
+// Under a sanitizer (swift build/test --sanitize=address|thread) the interposers are
+// compiled out, because the sanitizer's runtime owns malloc: counting is then
+// unavailable, the functions below count nothing (they return 0), and callers must
+// check pollen_malloc_counting_available() before trusting a count of zero.
 #pragma once
 #include <stdint.h>
+
+/// 1 when the interposed allocator is compiled in and counts; 0 in a sanitizer
+/// build, where every count below is 0 and proves nothing.
+int pollen_malloc_counting_available(void);
 
 /// Starts counting on this thread from zero.
 void pollen_malloc_count_begin(void);
