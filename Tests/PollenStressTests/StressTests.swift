@@ -10,10 +10,8 @@
 // asserts exact counts, and every wait has a deadline: a lost wake or a lost task makes
 // the test fail (and stop the executor), never hang.
 //
-// `platform.notify()` after a cross-thread wake, spawn or send: today a wake from another
-// thread does not end the threaded platform's idle by itself (only `platform.interrupt {}`
-// or `notify()` ring its doorbell). Each such call is marked `// TODO(pend hook)`; a pend
-// hook in the core will make them unnecessary.
+// No `platform.notify()` after a cross-thread wake, spawn or send: the threaded
+// platform's pend hook, installed by `run(on:)`, ends its idle wait on every wake.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -195,7 +193,6 @@ struct ThreadedStressTests {
                     let turn = game.turn.load(ordering: .acquiring)
                     if turn % 2 == k, turn != lastWoken, let waker = game.mailboxes[k].waker {
                         if waker.wake() == .woken { wakes[k].add() }
-                        platform.notify()   // TODO(pend hook)
                         lastWoken = turn
                     }
                     if turn >= limit && (turn % 2 != k || lastWoken == turn) { return }
@@ -248,7 +245,6 @@ struct ThreadedStressTests {
                         if fullUntil!.passed || deadline.passed || stop.isSet { gaveUp.set(); return }
                         sched_yield()
                     }
-                    platform.notify()   // TODO(pend hook)
                 }
             }
         }
@@ -295,7 +291,6 @@ struct ThreadedStressTests {
             if round > rounds { state.finish.set() }
             guard let waker = state.mailbox.waker else { failure = "no waker published"; break rounds }
             waker.wake()
-            platform.notify()   // TODO(pend hook)
         }
         let finished = failure == nil
             && waitFor(until: min(deadline, Deadline(seconds: defaultStallSeconds))) { state.finished.isSet }
@@ -338,7 +333,6 @@ struct ThreadedStressTests {
                             sched_yield()
                         }
                     }
-                    platform.notify()   // TODO(pend hook)
                     spawned.add()
                 }
             }
