@@ -65,7 +65,7 @@ public struct JoinHandle<Task: Future & ~Copyable, let capacity: Int>: ~Copyable
     }
 
     /// The state of the task's slot. Safety: PINNED; the pool outlives its handles.
-    var state: SlotState { TaskPool.slot(pool, index).pointee.currentState }
+    var state: SlotState { TaskPool.slot(pool, index).currentState() }
 
     /// Whether the task has completed and its output waits to be taken by a poll.
     public var isFinished: Bool {
@@ -144,7 +144,7 @@ public struct JoinHandle<Task: Future & ~Copyable, let capacity: Int>: ~Copyable
             if cancelsOnDrop {
                 TaskPool.cancel(pool, index)
             } else {
-                TaskPool.slot(pool, index).pointee.setState(.detached)
+                TaskPool.slot(pool, index).setState(.detached)
             }
         case .finished: TaskPool.discardOutput(pool, index)
         default: break
@@ -209,6 +209,6 @@ public struct SlotReservation<Task: Future & ~Copyable, let capacity: Int>: ~Cop
     }
 
     deinit {
-        if !filled { TaskPool.slot(pool, index).pointee.setState(.free) }
+        if !filled { TaskPool.slot(pool, index).setState(.free) }
     }
 }

@@ -49,8 +49,10 @@ public struct TaskPool<Task: Future & ~Copyable, let capacity: Int>: ~Copyable {
 
     /// Number of slots holding a task (running, finished-but-not-joined, or reserved).
     public var occupiedCount: Int {
+        // Safety: PINNED once attached; reads each state byte atomically.
+        let pool = UnsafeMutablePointer(mutating: withUnsafePointer(to: self) { $0 })
         var n = 0
-        for i in 0..<capacity where slots[i].currentState != .free { n += 1 }
+        for i in 0..<capacity where Self.slot(pool, i).currentState() != .free { n += 1 }
         return n
     }
 
@@ -101,7 +103,7 @@ public struct TaskPool<Task: Future & ~Copyable, let capacity: Int>: ~Copyable {
     static func claim(_ pool: UnsafeMutablePointer<Self>) throws(SpawnError) -> Int {
         // Safety: `link` is written only by `attach`, before the pool is shared.
         guard pool.pointee.link.isAttached else { throw .notAttached(pool: pool.pointee.link.name) }
-        for i in 0..<capacity where slot(pool, i).pointee.claim() { return i }
+        for i in 0..<capacity where slot(pool, i).claim() { return i }
         throw .poolFull(pool: pool.pointee.link.name, capacity: capacity)
     }
 
@@ -129,7 +131,7 @@ public struct TaskPool<Task: Future & ~Copyable, let capacity: Int>: ~Copyable {
         let groups = pool.pointee.link.groups
         let executorSlot = pool.pointee.link.base &+ index
         let generation = groups.startTask(slot: executorSlot)
-        slot.pointee.setState(state)
+        slot.setState(state)
         groups.schedule(slot: executorSlot)
         return TaskID(slot: UInt16(truncatingIfNeeded: executorSlot), generation: generation)
     }
@@ -140,7 +142,7 @@ public struct TaskPool<Task: Future & ~Copyable, let capacity: Int>: ~Copyable {
     static func pollSlot(_ pool: UnsafeMutablePointer<Self>, _ index: Int,
                          _ context: inout Context) -> TaskSlotPoll {
         let slot = slot(pool, index)
-        let state = slot.pointee.currentState
+        let state = slot.currentState()
         guard state == .detached || state == .joinable else { return .notRunning }
         // The waker must carry the generation published with the state just read.
         context.refreshWaker()
@@ -157,12 +159,12 @@ public struct TaskPool<Task: Future & ~Copyable, let capacity: Int>: ~Copyable {
             slot.pointee.task = nil
             pool.pointee.link.endTask(slot: pool.pointee.link.base &+ index)
             // Re-read: the handle may have been dropped meanwhile (detached).
-            if slot.pointee.currentState == .joinable {
+            if slot.currentState() == .joinable {
                 slot.pointee.output = value
-                slot.pointee.setState(.finished)
+                slot.setState(.finished)
                 pool.pointee.joinWaiters.wakeAll()
             } else {
-                slot.pointee.setState(.free)
+                slot.setState(.free)
             }
             return .completed
         }
@@ -174,14 +176,14 @@ public struct TaskPool<Task: Future & ~Copyable, let capacity: Int>: ~Copyable {
         let slot = slot(pool, index)
         slot.pointee.task = nil
         pool.pointee.link.endTask(slot: pool.pointee.link.base &+ index)
-        slot.pointee.setState(.free)
+        slot.setState(.free)
     }
 
     /// Takes the output of the finished task in slot `index` and frees the slot.
     static func takeOutput(_ pool: UnsafeMutablePointer<Self>, _ index: Int) -> Task.Output {
         let slot = slot(pool, index)
         let output = slot.pointee.output.take().unsafelyUnwrapped
-        slot.pointee.setState(.free)
+        slot.setState(.free)
         return output
     }
 
@@ -189,6 +191,6 @@ public struct TaskPool<Task: Future & ~Copyable, let capacity: Int>: ~Copyable {
     static func discardOutput(_ pool: UnsafeMutablePointer<Self>, _ index: Int) {
         let slot = slot(pool, index)
         slot.pointee.output = nil
-        slot.pointee.setState(.free)
+        slot.setState(.free)
     }
 }

@@ -33,35 +33,55 @@ enum SlotState: UInt8 {
 struct TaskSlot<Task: Future & ~Copyable>: ~Copyable {
     var task: Task?
     var output: Task.Output?
-    /// A ``SlotState`` raw value.
-    let state: Atomic<UInt8>
+    /// A ``SlotState`` raw value. Stored as a plain byte, so that a global pool is
+    /// initialised statically (an `Atomic` field here makes the compiler initialise
+    /// the pool lazily, at a cost in flash and a check at every access), and
+    /// accessed only as an atomic byte through ``UnsafeMutablePointer/stateCell``
+    /// once the pool is shared.
+    var state: UInt8
 
     init() {
         task = nil
         output = nil
-        state = Atomic(SlotState.free.rawValue)
+        state = SlotState.free.rawValue
+    }
+
+    /// Offset of `state` in the slot: Swift lays out stored properties in order,
+    /// each at the next offset its alignment allows (`InvariantLayoutTests` checks it).
+    static var stateOffset: Int {
+        let align = MemoryLayout<Task.Output?>.alignment
+        let outputOffset = (MemoryLayout<Task?>.size &+ align &- 1) & ~(align &- 1)
+        return outputOffset &+ MemoryLayout<Task.Output?>.size
+    }
+}
+
+extension UnsafeMutablePointer where Pointee: ~Copyable {
+    /// The slot's state byte as an atomic, reached without an access to the whole
+    /// slot (which its owner may be using: invariant CLAIMED).
+    @inline(__always)
+    func stateCell<Task: Future & ~Copyable>() -> UnsafePointer<Atomic<UInt8>> where Pointee == TaskSlot<Task> {
+        // Safety: `stateOffset` is the state byte's offset (checked by a layout
+        // test); an Atomic<UInt8> has the layout of a UInt8, and after the pool's
+        // initialisation the byte is only accessed this way.
+        UnsafePointer((UnsafeMutableRawPointer(self) + TaskSlot<Task>.stateOffset).assumingMemoryBound(to: Atomic<UInt8>.self))
     }
 
     /// The slot's state (acquire: what the state publishes is visible).
-    var currentState: SlotState {
-        SlotState(rawValue: state.load(ordering: .acquiring)).unsafelyUnwrapped
+    @inline(__always)
+    func currentState<Task: Future & ~Copyable>() -> SlotState where Pointee == TaskSlot<Task> {
+        SlotState(rawValue: stateCell().pointee.load(ordering: .acquiring)).unsafelyUnwrapped
     }
 
     /// Publishes `newState` (release: the writes before it are visible to whoever
     /// reads the state next).
-    func setState(_ newState: SlotState) {
-        state.store(newState.rawValue, ordering: .releasing)
+    @inline(__always)
+    func setState<Task: Future & ~Copyable>(_ newState: SlotState) where Pointee == TaskSlot<Task> {
+        stateCell().pointee.store(newState.rawValue, ordering: .releasing)
     }
 
     /// Claims a free slot: `.free → .reserved`, atomically. Safe from any context.
-    func claim() -> Bool {
-        state.compareExchange(expected: SlotState.free.rawValue, desired: SlotState.reserved.rawValue,
-                              ordering: .acquiring).exchanged
-    }
-
-    /// Whether the slot holds a running task.
-    var isRunning: Bool {
-        let s = currentState
-        return s == .detached || s == .joinable
+    func claim<Task: Future & ~Copyable>() -> Bool where Pointee == TaskSlot<Task> {
+        stateCell().pointee.compareExchange(expected: SlotState.free.rawValue, desired: SlotState.reserved.rawValue,
+                                            ordering: .acquiring).exchanged
     }
 }

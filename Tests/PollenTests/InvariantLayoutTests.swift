@@ -19,6 +19,21 @@ struct InvariantLayoutTests {
         }
     }
 
+    @Test("TaskSlot: stateOffset is the state byte's offset, for several task and output layouts")
+    func stateOffset() {
+        func check<T: Future>(_: T.Type) {
+            let slot = UnsafeMutablePointer<TaskSlot<T>>.allocate(capacity: 1)
+            slot.initialize(to: TaskSlot<T>())
+            let actual = withUnsafeMutablePointer(to: &slot.pointee.state) { UnsafeMutableRawPointer($0) }
+            #expect(actual == UnsafeMutableRawPointer(slot) + TaskSlot<T>.stateOffset)
+        }
+        check(Forever.self)
+        check(TwoWords.self)
+        check(SizedFuture<13>.self)
+        check(Countdown.self)
+        check(Sleeper.self)
+    }
+
     @Test("Channel: cell i's element computed from the channel's address is its own (CELLS-SECOND), for several element alignments")
     func cellsSecond() {
         func check<E>(_: E.Type) {
