@@ -32,6 +32,8 @@ struct EchoTask: ~Copyable, Future {
     let channel: UnsafeMutablePointer<Channel<UInt8, 16>>
     var line = InlineArray<64, UInt8>(repeating: 0)
     var length = 0
+    /// Bytes of the current line past `line`'s capacity: counted, not kept.
+    var dropped = 0
     var next: Timeout<ChannelReceive<UInt8, 16>>?
 
     init(channel: UnsafeMutablePointer<Channel<UInt8, 16>>) { self.channel = channel }
@@ -53,19 +55,34 @@ struct EchoTask: ~Copyable, Future {
                 next = nil
                 if byte == 13 || byte == 10 {
                     if length > 0 { emit(context.now, timedOut: false) }
-                } else if length < 64 {
+                } else if length < line.count {
                     line[length] = byte
                     length += 1
+                } else {
+                    dropped += 1
                 }
             }
         }
     }
 
     mutating func emit(_ now: Instant, timedOut: Bool) {
+        // Printable ASCII as it is, a backslash as `\\`, any other byte as `\xhh`
+        // (as the firmware demo does: control bytes are shown, not sent).
         var text = ""
-        for i in 0..<length { text.append(Character(Unicode.Scalar(line[i]))) }
+        for i in 0..<length {
+            let byte = line[i]
+            if byte == 0x5C {
+                text += "\\\\"
+            } else if byte >= 0x20 && byte < 0x7F {
+                text.append(Character(Unicode.Scalar(byte)))
+            } else {
+                text += "\\x" + (byte < 0x10 ? "0" : "") + String(byte, radix: 16)
+            }
+        }
+        if dropped > 0 { text += " (truncated: \(dropped) bytes dropped)" }
         print("[\(stamp(now))] echo: \(text)" + (timedOut ? "  (no end of line for 2 s)" : ""))
         length = 0
+        dropped = 0
     }
 }
 
