@@ -49,11 +49,14 @@ public struct TaskPool<Task: Future & ~Copyable, let capacity: Int>: ~Copyable {
 
     /// Number of slots holding a task (running, finished-but-not-joined, or reserved).
     public var occupiedCount: Int {
-        // Safety: PINNED once attached; reads each state byte atomically.
-        let pool = UnsafeMutablePointer(mutating: withUnsafePointer(to: self) { $0 })
-        var n = 0
-        for i in 0..<capacity where Self.slot(pool, i).currentState() != .free { n += 1 }
-        return n
+        mutating get {
+            // In place (a borrow of the pool may be a copy); each state byte is read
+            // atomically.
+            let pool = pinnedAddress
+            var n = 0
+            for i in 0..<capacity where Self.slot(pool, i).currentState() != .free { n += 1 }
+            return n
+        }
     }
 
     /// Starts `task` as a detached task: it runs until it completes, then its slot
