@@ -26,7 +26,8 @@
 ///
 /// Invariant PINNED: once ``wait()`` has been called, the signal must stay at one
 /// address while any wait future exists. Not interrupt-safe: use from task
-/// context (from an interrupt, use a ``Channel`` sender, which is).
+/// context. From an interrupt handler, use ``InterruptSignal`` (the same "latest
+/// value wins" for one waiting task) or a ``Channel`` sender.
 public struct Signal<Value>: ~Copyable {
     var value: Value?
     var list = WaiterList<4>()
