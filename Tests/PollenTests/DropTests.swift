@@ -92,6 +92,24 @@ struct DropTests {
         #expect(value == 7)
     }
 
+    // drop-test: InterruptSignalWait
+    @Test("InterruptSignalWait dropped while waiting deregisters; a later value is kept for the next wait")
+    func interruptSignalWait() {
+        let signal = Pinned(InterruptSignal<Int>())
+        let rig = Rig<Scripted, 4>()
+        let holder = Holder<InterruptSignalWait<Int>>()
+        rig.spawn(holding(holder) { signal.pointee.wait() })
+        rig.pass()
+        dropHeld(holder, rig)
+        let polls = holder.polls
+        let stored = signal.pointee.signal(9)
+        #expect(stored)
+        #expect(idlePolls(rig) == 0)                   // the dropped waiter's task is not woken
+        #expect(holder.polls == polls)
+        let value = signal.pointee.take()
+        #expect(value == 9)
+    }
+
     // drop-test: ChannelSend
     @Test("ChannelSend dropped while waiting for room: freed room goes to the live sender, whose element arrives")
     func channelSend() {

@@ -237,16 +237,17 @@ func timeHandoffs<let W: Int, let C: Int>(
     // Reserve first, so each task can be given its peer's waker before either runs.
     let first: Waker
     if C == 1 {
-        guard let r = try? tasks.reserve() else { fail("spawn") }
+        let r = reserveOrFail(tasks)
         first = r.waker
         r.fill(Relay(peer: first))
     } else {
         for _ in 0..<(C - 2) {                   // slots 0..<C-2: their own peers
-            guard let r = try? tasks.reserve() else { fail("spawn") }
+            let r = reserveOrFail(tasks)
             let own = r.waker
             r.fill(Relay(peer: own))
         }
-        guard let ra = try? tasks.reserve(), let rb = try? tasks.reserve() else { fail("spawn") }
+        let ra = reserveOrFail(tasks)
+        let rb = reserveOrFail(tasks)
         first = ra.waker
         let second = rb.waker
         ra.fill(Relay(peer: second))
@@ -259,6 +260,16 @@ func timeHandoffs<let W: Int, let C: Int>(
     let t0 = stamp()
     while executor.runReady(tasks) != 0 {}
     return (cycles(from: t0, to: stamp()), tasks)
+}
+
+/// A slot of `pool`, or the run stops with "spawn ... FAIL".
+@inline(never)
+func reserveOrFail<let C: Int>(_ pool: PoolRef<Relay, C>) -> SlotReservation<Relay, C> {
+    do throws(SpawnError) {
+        return try pool.reserve()
+    } catch {
+        fail("spawn")
+    }
 }
 
 /// A platform that only reads the real clock and stops `run` when idle.
@@ -275,7 +286,8 @@ struct HandoffPlatform: Platform {
 @inline(never)
 func timeHandoffsRun(_ n: UInt32) -> UInt32 {
     guard let tasks = try? executorRun.attach(&poolRun) else { fail("attach") }
-    guard let r0 = try? tasks.reserve(), let r1 = try? tasks.reserve() else { fail("spawn") }
+    let r0 = reserveOrFail(tasks)
+    let r1 = reserveOrFail(tasks)
     let w0 = r0.waker
     let w1 = r1.waker
     r0.fill(Relay(peer: w1))
