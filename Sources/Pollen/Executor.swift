@@ -25,8 +25,8 @@ import Synchronization
 //  (4) `Waker.wake`: atomic OR of the slot's bit (any context, interrupts included).
 //  (5) completion: `TaskPool.pollSlot` drops the future, then `ExecutorCore.endTask`
 //      advances the slot's generation to even (all wakers of the task go stale),
-//      drops its deadline (queue entry and register bit) and its bit in the
-//      current pass; only then is the slot published FREE (detached) or FINISHED
+//      drops its deadline (queue entry and register bit), its bit in the
+//      current pass and its ready bit; only then is the slot published FREE (detached) or FINISHED
 //      (joinable, output kept).
 //  (6) `JoinHandle.poll` takes the output → FREE.
 //  (7) `JoinHandle.cancel` drops the future → `endTask` → FREE.
@@ -351,7 +351,13 @@ public struct Executor<let maskWords: Int>: ~Copyable {
         precondition(tasks.slotCount == core.pointee.slotsUsed,
                      "Executor.run: `tasks` must list every attached pool (their slot counts differ)")
         let hook = UInt(bitPattern: platform.pendHook)
-        if hook != 0 { head.pend.store(hook, ordering: .releasing) }
+        if hook != 0 {
+            head.pend.store(hook, ordering: .releasing)
+            // One call now, on this thread: a first call may set up runtime state (on
+            // the host, type metadata: an allocation), which must not land in a wake
+            // on another thread. A spurious pend is harmless.
+            head.callPendHook()
+        }
         while true {
             let now = platform.now()
             if core.pointee.timers.earliest <= now || core.pointee.registerDeadline <= now {

@@ -86,6 +86,10 @@ public struct JoinHandle<Task: Future & ~Copyable, let capacity: Int>: ~Copyable
             outcome = .delivered
             return .ready(.completed(output))
         }
+        if let previous = registered, !previous.schedulesSameTask(as: context.waker) {
+            pool.pointee.joinWaiters.remove(previous)   // awaited by another task now
+            registered = nil
+        }
         if pool.pointee.joinWaiters.register(context.waker) {
             registered = context.waker
         } else {

@@ -122,8 +122,8 @@ extension UnsafePointer where Pointee == WakeGroup {
 
     /// Ends the task in `slot` (counted from group 0 at `self`): advances its
     /// generation to the next even value, so every waker made for the task is
-    /// stale, and drops the slot from the deadline register and from the current
-    /// pass. Executor's thread only (invariant CLAIMED).
+    /// stale, and drops the slot from the deadline register, the current pass and
+    /// the ready bits. Executor's thread only (invariant CLAIMED).
     func endTask(slot: Int) {
         let group = self + (slot &>> 5)
         let current = group.generation(bit: slot & 31)
@@ -133,6 +133,13 @@ extension UnsafePointer where Pointee == WakeGroup {
         if registered & ~keep != 0 { group.pointee.registered.store(registered & keep, ordering: .relaxed) }
         let pass = group.pointee.pass.load(ordering: .relaxed)
         if pass & ~keep != 0 { group.pointee.pass.store(pass & keep, ordering: .relaxed) }
+        // A wake that came before the end must not poll the slot's next task early
+        // (a spawn into the slot during the next pass would find the bit in that
+        // pass's snapshot). A wake racing the end from another context may still
+        // leave a bit: one spurious poll, harmless by contract.
+        if group.pointee.ready.load(ordering: .relaxed) & ~keep != 0 {
+            group.pointee.ready.bitwiseAnd(keep, ordering: .relaxed)
+        }
     }
 
     /// The generation of slot `bit` (0..<32) of the group at `self` (relaxed atomic
