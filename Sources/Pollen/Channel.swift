@@ -74,16 +74,21 @@ import Synchronization
 /// handle exists.
 public struct Channel<Element, let capacity: Int>: ~Copyable {
     // Invariant CELLS-SECOND: `head` (the consumer's own) is the first stored
-    // property and `slots` the second, so cell `i`'s element is reached from the
-    // channel's address by pointer arithmetic (``cellsOffset``), without an access
-    // to the whole channel, which producers in other contexts use meanwhile.
+    // property, `slots` the second and `sequences` the third, so cell `i`'s element
+    // and sequence are reached from the channel's address by pointer arithmetic
+    // (``cellsOffset``, ``sequencesOffset``), without an access to the whole
+    // channel, which producers in other contexts use meanwhile.
     // ChannelTests checks the offset.
     /// Next position the consumer will read (the consumer's alone).
     var head: UInt = 0
     /// Per cell: the element, between its publication and its receipt.
     var slots: InlineArray<capacity, Element?>
     /// Per cell: whose turn it is (see the ring description in `Channel.swift`).
-    let sequences: InlineArray<capacity, Atomic<UInt>>
+    /// Plain words in storage, atomics in use (``sequence(_:_:)``): an `InlineArray`
+    /// of `Atomic`s in a generic type crashes this compiler in Embedded Swift when
+    /// another module reassigns a struct holding the channel ("hasValidSignature-
+    /// ForEmbedded", GenDecl.cpp). The third stored property (CELLS-SECOND).
+    var sequences: InlineArray<capacity, UInt>
     /// Next position a producer will claim.
     let tail: Atomic<UInt>
     /// Bit 0: ARMED; bits 1…: number of producers reading `consumerWaker`, × 2.
@@ -101,7 +106,7 @@ public struct Channel<Element, let capacity: Int>: ~Copyable {
     public init() {
         precondition(capacity > 0 && capacity & (capacity &- 1) == 0,
                      "Channel: capacity must be a power of two")
-        sequences = InlineArray { Atomic(UInt(bitPattern: $0)) }
+        sequences = InlineArray { UInt(bitPattern: $0) }
         slots = InlineArray(repeating: nil)
         tail = Atomic(0)
         wakeState = Atomic(0)
@@ -167,6 +172,22 @@ public struct Channel<Element, let capacity: Int>: ~Copyable {
 
     // MARK: - The ring (see the comment at the top of this file)
 
+    /// Offset of cell 0's sequence word: right after the cells, aligned for a word.
+    static var sequencesOffset: Int {
+        let end = cellsOffset &+ capacity &* MemoryLayout<Element?>.stride
+        let align = MemoryLayout<UInt>.alignment
+        return (end &+ align &- 1) & ~(align &- 1)
+    }
+
+    /// Cell `index`'s sequence word, as an atomic.
+    @inline(__always)
+    static func sequence(_ channel: UnsafeMutablePointer<Channel>, _ index: Int) -> UnsafePointer<Atomic<UInt>> {
+        // Safety: PINNED; the offset of the sequence words (layout test); an
+        // Atomic<UInt> has the layout of a UInt, and after initialisation the
+        // words are only accessed this way.
+        UnsafePointer((UnsafeMutableRawPointer(channel) + sequencesOffset).assumingMemoryBound(to: Atomic<UInt>.self) + index)
+    }
+
     /// Address of the element slot of cell `index`.
     static func slot(_ channel: UnsafeMutablePointer<Channel>, _ index: Int) -> UnsafeMutablePointer<Element?> {
         // Safety: PINNED and CELLS-SECOND; InlineArray elements are contiguous.
@@ -182,8 +203,8 @@ public struct Channel<Element, let capacity: Int>: ~Copyable {
         var index: Int
         while true {
             index = Int(bitPattern: position & mask)
-            let sequence = channel.pointee.sequences[index].load(ordering: .acquiring)
-            let lag = Int(bitPattern: sequence &- position)
+            let turn = sequence(channel, index).pointee.load(ordering: .acquiring)
+            let lag = Int(bitPattern: turn &- position)
             if lag == 0 {
                 let (claimed, current) = channel.pointee.tail.weakCompareExchange(
                     expected: position, desired: position &+ 1, ordering: .relaxed)
@@ -197,7 +218,7 @@ public struct Channel<Element, let capacity: Int>: ~Copyable {
         }
         slot(channel, index).pointee = element
         // Publish (seq_cst: the store side of the handshake), then look for a sleeper.
-        channel.pointee.sequences[index].store(position &+ 1, ordering: .sequentiallyConsistent)
+        sequence(channel, index).pointee.store(position &+ 1, ordering: .sequentiallyConsistent)
         wakeConsumer(channel)
         return true
     }
@@ -217,10 +238,10 @@ public struct Channel<Element, let capacity: Int>: ~Copyable {
     static func dequeue(_ channel: UnsafeMutablePointer<Channel>) -> Element? {
         let position = channel.pointee.head
         let index = Int(bitPattern: position & mask)
-        let sequence = channel.pointee.sequences[index].load(ordering: .sequentiallyConsistent)
-        guard sequence == position &+ 1 else { return nil }
+        let turn = sequence(channel, index).pointee.load(ordering: .sequentiallyConsistent)
+        guard turn == position &+ 1 else { return nil }
         let element = slot(channel, index).pointee.take()
-        channel.pointee.sequences[index].store(position &+ UInt(bitPattern: capacity), ordering: .releasing)
+        sequence(channel, index).pointee.store(position &+ UInt(bitPattern: capacity), ordering: .releasing)
         channel.pointee.head = position &+ 1
         if !channel.pointee.senders.isEmpty { channel.pointee.senders.wakeOne() }
         return element

@@ -111,7 +111,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     // Invariant HEAD-BEFORE-GROUPS: `head` is followed directly by group 0 (checked
     // by `pin`), so wakers find the head from their group.
     let head: ExecutorHead
-    let groups: InlineArray<maskWords, WakeGroup>
+    var groups: InlineArray<maskWords, WakeGroup>
     var core: ExecutorCore
 
     /// An executor with no pools. `ramBudget`, if given, bounds the total bytes of the
@@ -161,7 +161,8 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     /// Tasks whose deadline waits in the deadline register.
     public var registeredDeadlines: Int {
         var n = 0
-        for g in 0..<maskWords { n &+= groups[g].registered.load(ordering: .relaxed).nonzeroBitCount }
+        let groups = groupsAddress
+        for g in 0..<maskWords { n &+= (groups + g).registered.pointee.load(ordering: .relaxed).nonzeroBitCount }
         return n
     }
     /// The earliest armed deadline, if any.
@@ -248,10 +249,13 @@ public struct Executor<let maskWords: Int>: ~Copyable {
         out.write("; timer queue: "); out.write(core.timers.capacity); out.write(" entries\n")
     }
 
-    /// Group 0, where it is now (a borrowed ~Copyable stored property is addressed
-    /// in place; InlineArray elements are contiguous from its first byte).
+    /// Group 0, where it is now: right after the head (HEAD-BEFORE-GROUPS). Found
+    /// from the head, whose atomics keep a borrow of it in place; a borrow of the
+    /// groups (plain words) may be a copy.
     var groupsAddress: UnsafePointer<WakeGroup> {
-        withUnsafePointer(to: groups) { UnsafeRawPointer($0).assumingMemoryBound(to: WakeGroup.self) }
+        withUnsafePointer(to: head) {
+            (UnsafeRawPointer($0) + MemoryLayout<ExecutorHead>.stride).assumingMemoryBound(to: WakeGroup.self)
+        }
     }
 
     /// Records (first call) or checks (later calls) the executor's address.
@@ -259,7 +263,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
         precondition(maskWords >= 1 && maskWords <= 32, "Executor: maskWords must be 1...32")
         let base = withUnsafeMutablePointer(to: &self) { UnsafeMutableRawPointer($0) }
         let first = (base + MemoryLayout<ExecutorHead>.stride).assumingMemoryBound(to: WakeGroup.self)
-        precondition(UnsafePointer(first) == groupsAddress,
+        precondition(withUnsafeMutablePointer(to: &groups) { UnsafeMutableRawPointer($0) } == UnsafeMutableRawPointer(first),
                      "Executor: the head must sit right before group 0 (invariant HEAD-BEFORE-GROUPS)")
         precondition(withUnsafeMutablePointer(to: &core) { UnsafeMutableRawPointer($0) } == base + Self.coreOffset,
                      "Executor: unexpected layout of the core (see `coreOffset`)")
@@ -308,7 +312,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     /// `true` when at least one ready bit is set.
     public var hasReadyTasks: Bool {
         maskWords == 1
-            ? groups[0].ready.load(ordering: .acquiring) != 0
+            ? groupsAddress.ready.pointee.load(ordering: .acquiring) != 0
             : head.summary.load(ordering: .acquiring) != 0
     }
 
@@ -361,7 +365,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
         while true {
             let now = platform.now()
             if core.pointee.timers.earliest <= now || core.pointee.registerDeadline <= now {
-                Self.fireTimers(core, now: now)
+                _ = Self.fireTimers(core, now: now)
             }
             if Self.runPass(core, tasks, now: now) != 0 || hasReadyTasks { continue }
             let outcome = platform.idle(until: Self.nextDeadline(core), strategy: strategy,
@@ -383,11 +387,11 @@ public struct Executor<let maskWords: Int>: ~Copyable {
         var polled = 0
         if maskWords == 1 {
             let group = groups
-            group.pointee.pass.store(group.pointee.ready.exchange(0, ordering: .acquiring), ordering: .relaxed)
+            group.pass.pointee.store(group.ready.pointee.exchange(0, ordering: .acquiring), ordering: .relaxed)
             while true {
-                let bits = group.pointee.pass.load(ordering: .relaxed)
+                let bits = group.pass.pointee.load(ordering: .relaxed)
                 if bits == 0 { break }
-                group.pointee.pass.store(bits & (bits &- 1), ordering: .relaxed)
+                group.pass.pointee.store(bits & (bits &- 1), ordering: .relaxed)
                 polled &+= pollSlot(core, bits.trailingZeroBitCount, tasks, flags)
             }
         } else {
@@ -397,7 +401,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
             while pending != 0 {
                 let group = groups + pending.trailingZeroBitCount
                 pending &= pending &- 1
-                group.pointee.pass.store(group.pointee.ready.exchange(0, ordering: .acquiring), ordering: .relaxed)
+                group.pass.pointee.store(group.ready.pointee.exchange(0, ordering: .acquiring), ordering: .relaxed)
             }
             pending = summary
             while pending != 0 {
@@ -405,9 +409,9 @@ public struct Executor<let maskWords: Int>: ~Copyable {
                 pending &= pending &- 1
                 let group = groups + index
                 while true {
-                    let bits = group.pointee.pass.load(ordering: .relaxed)
+                    let bits = group.pass.pointee.load(ordering: .relaxed)
                     if bits == 0 { break }
-                    group.pointee.pass.store(bits & (bits &- 1), ordering: .relaxed)
+                    group.pass.pointee.store(bits & (bits &- 1), ordering: .relaxed)
                     polled &+= pollSlot(core, index &<< 5 | bits.trailingZeroBitCount, tasks, flags)
                 }
             }
@@ -453,8 +457,8 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     @inline(never)
     static func register(_ core: UnsafeMutablePointer<ExecutorCore>, slot: Int, deadline: Instant) {
         let group = UnsafePointer(core.pointee.groups.unsafelyUnwrapped) + (slot &>> 5)
-        let bits = group.pointee.registered.load(ordering: .relaxed)
-        group.pointee.registered.store(bits | 1 &<< UInt32(truncatingIfNeeded: slot & 31), ordering: .relaxed)
+        let bits = group.registered.pointee.load(ordering: .relaxed)
+        group.registered.pointee.store(bits | 1 &<< UInt32(truncatingIfNeeded: slot & 31), ordering: .relaxed)
         if deadline < core.pointee.registerDeadline { core.pointee.registerDeadline = deadline }
     }
 
@@ -474,11 +478,11 @@ public struct Executor<let maskWords: Int>: ~Copyable {
         var any: UInt32 = 0
         for g in 0..<maskWords {
             let group = groups + g
-            let bits = group.pointee.registered.load(ordering: .relaxed)
+            let bits = group.registered.pointee.load(ordering: .relaxed)
             if bits == 0 { continue }
             any |= bits
-            group.pointee.registered.store(0, ordering: .relaxed)
-            group.pointee.ready.bitwiseOr(bits, ordering: .releasing)
+            group.registered.pointee.store(0, ordering: .relaxed)
+            group.ready.pointee.bitwiseOr(bits, ordering: .releasing)
             if maskWords > 1 {
                 groups.head.pointee.summary.bitwiseOr(1 &<< UInt32(truncatingIfNeeded: g), ordering: .releasing)
             }

@@ -146,7 +146,7 @@ public struct TimerTable {
                 overflows &+= 1
                 var demand = count
                 for g in 0..<groupCount {
-                    var bits = groups[g].registered.load(ordering: .relaxed)
+                    var bits = (groups + g).registered.pointee.load(ordering: .relaxed)
                     if g == Int(slot &>> 5) { bits |= 1 &<< UInt32(slot & 31) }
                     demand &+= bits.nonzeroBitCount
                 }

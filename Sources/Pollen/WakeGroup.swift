@@ -3,11 +3,23 @@ import Synchronization
 /// The wake state of 32 consecutive task slots: one ready bit per slot and one
 /// generation per slot. An executor with `maskWords` groups has `32 × maskWords` slots.
 ///
-/// Every field is an atomic, reached through a pointer and borrowed, never
-/// through a `mutating` access: wakers on other threads and in interrupt handlers
-/// use the group while the executor runs (Swift's exclusivity rules). Fields that
-/// only the executor's thread touches (`registered`, `pass`) use relaxed loads and
-/// stores, which compile to plain loads and stores.
+/// The fields are plain words in storage and atomics in use: after the group is
+/// initialised, every field is accessed only as an atomic, through a pointer to the
+/// group (`UnsafePointer<WakeGroup>.ready` and its siblings), never through a
+/// `mutating` access: wakers on other threads and in interrupt handlers use the
+/// group while the executor runs (Swift's exclusivity rules). Fields that only the
+/// executor's thread touches (`registered`, `pass`) use relaxed loads and stores,
+/// which compile to plain loads and stores.
+///
+/// Why plain storage: an `InlineArray` of `Atomic`s inside a generic type (an
+/// `Executor<maskWords>` holds its groups in one) crashes this compiler in Embedded
+/// Swift when another module destroys or reassigns a value holding it
+/// ("hasValidSignatureForEmbedded", GenDecl.cpp), and plain words also let a global
+/// executor be zero-initialised statically.
+///
+/// Layout (all `UInt32`, so each field sits at its declaration offset; checked by
+/// `InvariantLayoutTests`): `ready` at 0, the 32 generation bytes at 4, `registered`
+/// at 36, `pass` at 40.
 ///
 /// Wakers reach a group through a pointer, so groups live inside an
 /// ``Executor`` that stays at one address (invariant PINNED, see `Executor.swift`).
@@ -15,36 +27,36 @@ public struct WakeGroup: ~Copyable {
     /// Bit `i`: slot `32g + i` should be polled. Set by wakers (any context,
     /// including interrupt handlers); taken with an atomic swap by the executor.
     /// (First field: the hot atomics address the group itself, with no offset.)
-    let ready: Atomic<UInt32>
+    var readyWord: UInt32
     /// Per slot: counts the starts and ends of the slot's tasks (wrapping at 256):
     /// odd while a task runs in the slot, even while it is free. A ``Waker``
     /// remembers the generation of the task it was made for; a wake with another
-    /// generation is stale and is ignored.
-    ///
-    /// Byte `i` of these 32 bytes (little-endian words, so byte `i` is slot `i`'s)
-    /// is the generation of slot `32g + i`, read and written only as an atomic
-    /// byte through `UnsafePointer<WakeGroup>.generation(bit:)` /
-    /// `setGeneration(bit:_:)`. It is declared as 8 words, not 32 bytes, because
-    /// the compiler initialises a global `Executor<1>` statically (zeroed .bss, no
-    /// lazy-initialisation guard at each access) only when its initializer has few
-    /// enough elements; 32 atomics are too many.
-    let generationWords: InlineArray<8, Atomic<UInt32>>
+    /// generation is stale and is ignored. Byte `i` of these 32 bytes
+    /// (little-endian words, so byte `i` is slot `i`'s) is the generation of slot
+    /// `32g + i`, accessed as an atomic byte. Declared as 8 words, not 32 bytes,
+    /// because the compiler initialises a global `Executor<1>` statically only when
+    /// its initializer has few enough elements.
+    var generationWords: InlineArray<8, UInt32>
     /// Bit `i`: slot `32g + i` has a deadline in the deadline register, not in a
     /// timer queue (executor's thread only, see ``TimerQueue``).
-    let registered: Atomic<UInt32>
+    var registeredWord: UInt32
     /// The current pass's snapshot of `ready` (executor's thread only): the slots
     /// still to poll in this pass. Ending a task clears its bit, so a slot refilled
     /// during the pass is not polled from the old snapshot.
-    let pass: Atomic<UInt32>
+    var passWord: UInt32
 
     /// An all-idle group: no ready bits, every generation 0.
     public init() {
-        ready = Atomic(0)
-        generationWords = [Atomic(0), Atomic(0), Atomic(0), Atomic(0),
-                           Atomic(0), Atomic(0), Atomic(0), Atomic(0)]
-        registered = Atomic(0)
-        pass = Atomic(0)
+        readyWord = 0
+        generationWords = InlineArray(repeating: 0)
+        registeredWord = 0
+        passWord = 0
     }
+
+    static var readyOffset: Int { 0 }
+    static var generationsOffset: Int { 4 }
+    static var registeredOffset: Int { 36 }
+    static var passOffset: Int { 40 }
 }
 
 /// What sits right before group 0 in an ``Executor``: the summary word of the
@@ -79,6 +91,21 @@ public struct ExecutorHead: ~Copyable {
 }
 
 extension UnsafePointer where Pointee == WakeGroup {
+    /// The word at `offset` of the group, as an atomic.
+    @inline(__always)
+    func atomicWord(_ offset: Int) -> UnsafePointer<Atomic<UInt32>> {
+        // Safety: the offsets are those of the group's UInt32 fields (layout test);
+        // an Atomic<UInt32> has the layout of a UInt32, and after initialisation the
+        // words are only accessed this way.
+        (UnsafeRawPointer(self) + offset).assumingMemoryBound(to: Atomic<UInt32>.self)
+    }
+    /// The ready bits (see ``WakeGroup``).
+    @inline(__always) var ready: UnsafePointer<Atomic<UInt32>> { atomicWord(WakeGroup.readyOffset) }
+    /// The deadline-register bits (executor's thread only).
+    @inline(__always) var registered: UnsafePointer<Atomic<UInt32>> { atomicWord(WakeGroup.registeredOffset) }
+    /// The current pass's snapshot (executor's thread only).
+    @inline(__always) var pass: UnsafePointer<Atomic<UInt32>> { atomicWord(WakeGroup.passOffset) }
+
     /// The executor's head, one stride before group 0 (`self` must be group 0).
     @inline(__always)
     var head: UnsafePointer<ExecutorHead> {
@@ -97,7 +124,7 @@ extension UnsafePointer where Pointee == WakeGroup {
     /// testing the width at every call site.
     func schedule(slot: Int) {
         // Safety: PINNED; slot < 32 × group count (slots are only handed out below that).
-        self[slot &>> 5].ready.bitwiseOr(1 &<< UInt32(truncatingIfNeeded: slot & 31), ordering: .releasing)
+        (self + (slot &>> 5)).ready.pointee.bitwiseOr(1 &<< UInt32(truncatingIfNeeded: slot & 31), ordering: .releasing)
         let head = self.head
         head.pointee.summary.bitwiseOr(1 &<< UInt32(truncatingIfNeeded: slot &>> 5), ordering: .releasing)
         if head.pointee.pend.load(ordering: .relaxed) != 0 { head.pointee.callPendHook() }
@@ -129,16 +156,16 @@ extension UnsafePointer where Pointee == WakeGroup {
         let current = group.generation(bit: slot & 31)
         group.setGeneration(bit: slot & 31, current & 1 == 1 ? current &+ 1 : current &+ 2)
         let keep = ~(1 &<< UInt32(truncatingIfNeeded: slot & 31))
-        let registered = group.pointee.registered.load(ordering: .relaxed)
-        if registered & ~keep != 0 { group.pointee.registered.store(registered & keep, ordering: .relaxed) }
-        let pass = group.pointee.pass.load(ordering: .relaxed)
-        if pass & ~keep != 0 { group.pointee.pass.store(pass & keep, ordering: .relaxed) }
+        let registered = group.registered.pointee.load(ordering: .relaxed)
+        if registered & ~keep != 0 { group.registered.pointee.store(registered & keep, ordering: .relaxed) }
+        let pass = group.pass.pointee.load(ordering: .relaxed)
+        if pass & ~keep != 0 { group.pass.pointee.store(pass & keep, ordering: .relaxed) }
         // A wake that came before the end must not poll the slot's next task early
         // (a spawn into the slot during the next pass would find the bit in that
         // pass's snapshot). A wake racing the end from another context may still
         // leave a bit: one spurious poll, harmless by contract.
-        if group.pointee.ready.load(ordering: .relaxed) & ~keep != 0 {
-            group.pointee.ready.bitwiseAnd(keep, ordering: .relaxed)
+        if group.ready.pointee.load(ordering: .relaxed) & ~keep != 0 {
+            group.ready.pointee.bitwiseAnd(keep, ordering: .relaxed)
         }
     }
 
@@ -146,29 +173,23 @@ extension UnsafePointer where Pointee == WakeGroup {
     /// byte load).
     @inline(__always)
     func generation(bit: Int) -> UInt8 {
-        // Safety: a borrowed ~Copyable stored property is addressed in place, so
-        // `words` is the group's own 32 generation bytes, byte `bit` holding slot
-        // `bit`'s generation (DeadlineRegisterTests checks the byte order).
-        // Rebinding to atomic bytes is layout-compatible (32 × 1 byte within 8 × 4
-        // bytes), and after the static zero-initialisation these bytes are only
-        // ever accessed this way.
-        withUnsafePointer(to: pointee.generationWords) { words in
-            UnsafeRawPointer(words).withMemoryRebound(to: Atomic<UInt8>.self, capacity: 32) {
-                $0[bit].load(ordering: .relaxed)
-            }
-        }
+        generationByte(bit).pointee.load(ordering: .relaxed)
     }
 
     /// Stores `value` as the generation of slot `bit` of the group at `self` (relaxed
     /// atomic byte store). The slot's owner only (invariant CLAIMED).
     @inline(__always)
     func setGeneration(bit: Int, _ value: UInt8) {
-        // Safety: as in `generation(bit:)`.
-        withUnsafePointer(to: pointee.generationWords) { words in
-            UnsafeRawPointer(words).withMemoryRebound(to: Atomic<UInt8>.self, capacity: 32) {
-                $0[bit].store(value, ordering: .relaxed)
-            }
-        }
+        generationByte(bit).pointee.store(value, ordering: .relaxed)
+    }
+
+    /// Slot `bit`'s generation byte, as an atomic.
+    @inline(__always)
+    func generationByte(_ bit: Int) -> UnsafePointer<Atomic<UInt8>> {
+        // Safety: byte `bit` of the 32 generation bytes (little-endian words, so
+        // slot `bit`'s byte; DeadlineRegisterTests checks the order); accessed only
+        // as atomic bytes after initialisation.
+        (UnsafeRawPointer(self) + WakeGroup.generationsOffset + bit).assumingMemoryBound(to: Atomic<UInt8>.self)
     }
 }
 

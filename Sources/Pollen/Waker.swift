@@ -99,7 +99,7 @@ public struct Waker: @unchecked Sendable {
         let bit = Int(truncatingIfNeeded: word & 31)
         // Safety: PINNED; `group` points into the executor that made this waker.
         guard group.generation(bit: bit) == UInt8(truncatingIfNeeded: word &>> 16) else { return .stale }
-        group.pointee.ready.bitwiseOr(1 &<< (word & 31), ordering: .releasing)
+        group.ready.pointee.bitwiseOr(1 &<< (word & 31), ordering: .releasing)
         if word & Self.slowPathBit != 0 { wakeSlowPath(word) }
         return .woken
     }

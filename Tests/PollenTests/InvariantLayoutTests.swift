@@ -19,6 +19,20 @@ struct InvariantLayoutTests {
         }
     }
 
+    @Test("WakeGroup: the atomic views sit on the fields' own words")
+    func wakeGroupOffsets() {
+        let group = Pinned(WakeGroup())
+        let p = UnsafePointer(group.address)
+        func address(_ body: (inout WakeGroup) -> UnsafeMutableRawPointer) -> UnsafeRawPointer {
+            UnsafeRawPointer(body(&group.pointee))
+        }
+        #expect(UnsafeRawPointer(p.ready) == address { withUnsafeMutablePointer(to: &$0.readyWord) { UnsafeMutableRawPointer($0) } })
+        #expect(UnsafeRawPointer(p.registered) == address { withUnsafeMutablePointer(to: &$0.registeredWord) { UnsafeMutableRawPointer($0) } })
+        #expect(UnsafeRawPointer(p.pass) == address { withUnsafeMutablePointer(to: &$0.passWord) { UnsafeMutableRawPointer($0) } })
+        #expect(UnsafeRawPointer(p.generationByte(0)) == address { withUnsafeMutablePointer(to: &$0.generationWords) { UnsafeMutableRawPointer($0) } })
+        #expect(MemoryLayout<WakeGroup>.stride == 44)
+    }
+
     @Test("TaskSlot: stateOffset is the state byte's offset, for several task and output layouts")
     func stateOffset() {
         func check<T: Future>(_: T.Type) {
@@ -44,6 +58,11 @@ struct InvariantLayoutTests {
                     UnsafeMutableRawPointer($0) + i * MemoryLayout<E?>.stride
                 }
                 #expect(computed == actual)
+                let sequence = UnsafeMutableRawPointer(mutating: Channel.sequence(channel.address, i))
+                let sequenceActual = withUnsafeMutablePointer(to: &channel.pointee.sequences) {
+                    UnsafeMutableRawPointer($0) + i * MemoryLayout<UInt>.stride
+                }
+                #expect(sequence == sequenceActual)
             }
         }
         check(UInt8.self)

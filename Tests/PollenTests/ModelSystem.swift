@@ -449,7 +449,7 @@ struct RealSystem<let words: Int, let pad: Int, let queueCapacity: Int>: SystemU
         }
         var registered: Set<Int> = []
         for group in 0..<words {
-            let bits = executor.pointee.groups[group].registered.load(ordering: .relaxed)
+            let bits = (executor.pointee.groupsAddress + group).registered.pointee.load(ordering: .relaxed)
             for bit in 0..<32 where bits & (1 << UInt32(bit)) != 0 { registered.insert(group * 32 + bit) }
         }
         return (queue, registered)

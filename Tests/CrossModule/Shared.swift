@@ -1,0 +1,37 @@
+// A module of the user's that holds Pollen primitives as stored properties,
+// public and internal, including one that is reassigned (its old value destroyed).
+// Built by Board/check-cross-module as Embedded Swift in debug (-Onone) and
+// release (-Osize), against Pollen compiled as a separate module, for both Arm
+// instruction sets. It guards against a compiler crash that Pollen used to
+// trigger ("Assertion failed: (hasValidSignatureForEmbedded(f)), function
+// addLazyFunction at GenDecl.cpp:1529" while emitting a property's setter): an
+// `InlineArray` of `Atomic`s inside a generic type. Pollen keeps such words as
+// plain storage and accesses them atomically through pointers instead.
+import Pollen
+
+struct Idle: Future {
+    mutating func poll(_ context: inout Context) -> Poll<UInt8> { .pending }
+}
+
+public struct Shared: ~Copyable {
+    public var bytes = Channel<UInt8, 4>()
+    public var samples = Channel<UInt64, 8>()
+    public var latest = Signal<Int32>()
+    public var ready = Notify<2>()
+    public var executor = Executor<2>()
+    public var cell = AtomicWaker()
+    public var fromInterrupt = InterruptSignal<UInt32>()
+    var internalBytes = Channel<UInt16, 2>()
+    var internalSignal = Signal<UInt8>()
+    var worker: JoinHandle<Idle, 2>? = nil
+    var workers = TaskPool<Idle, 2>(name: "idle")
+
+    public init() {}
+
+    /// Reassigns the channel: the old value is destroyed here.
+    public mutating func reset() {
+        bytes = Channel<UInt8, 4>()
+        latest = Signal<Int32>()
+        worker = nil
+    }
+}
