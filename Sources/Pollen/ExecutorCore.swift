@@ -8,7 +8,7 @@ import Synchronization
 /// other contexts use the wake groups' atomics only), and it does so through the
 /// pinned pointer (`Executor.corePointer`), never through a `mutating` access to
 /// the whole executor.
-public struct ExecutorCore: ~Copyable {
+public struct ExecutorCore {
     // Field order keeps padding out (Swift lays fields out in declaration order):
     // words first, then the 8-byte-aligned timer table and instants, then the
     // narrow fields. Every field of an `Executor<1>` that has attached nothing is

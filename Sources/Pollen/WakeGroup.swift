@@ -48,7 +48,7 @@ public struct WakeGroup: ~Copyable {
     /// An all-idle group: no ready bits, every generation 0.
     public init() {
         readyWord = 0
-        generationWords = InlineArray(repeating: 0)
+        generationWords = [0, 0, 0, 0, 0, 0, 0, 0]
         registeredWord = 0
         passWord = 0
     }
