@@ -24,6 +24,7 @@ public struct Context {
 
     /// Gives the waker the generation its slot holds now (the executor's own
     /// use, after it read the slot's state with acquire ordering).
+    @inline(__always)
     mutating func refreshWaker() {
         waker = waker.withCurrentGeneration()
     }

@@ -142,6 +142,7 @@ public struct TaskPool<Task: Future & ~Copyable, let capacity: Int>: ~Copyable {
     /// Polls the task in slot `index` (the executor's entry point, via ``PoolRef``).
     /// On completion the task's future is dropped and the task ended (generation
     /// advanced, deadline dropped) before the slot is freed or marked finished.
+    @inline(__always)
     static func pollSlot(_ pool: UnsafeMutablePointer<Self>, _ index: Int,
                          _ context: inout Context) -> TaskSlotPoll {
         let slot = slot(pool, index)

@@ -59,6 +59,7 @@ public struct Waker: @unchecked Sendable {
 
     /// This waker with the generation its slot holds now (the executor's own use,
     /// right after it read the slot's state).
+    @inline(__always)
     func withCurrentGeneration() -> Waker {
         let generation = group.generation(bit: Int(truncatingIfNeeded: packed & 31))
         return Waker(group: group, packed: (packed & ~0x00FF_0000) | UInt32(truncatingIfNeeded: generation) &<< 16)
