@@ -35,3 +35,8 @@ public struct Shared: ~Copyable {
         worker = nil
     }
 }
+
+/// The widening helpers in user code (`Int64(x)` from `Int32` fails to build here).
+public func widenings(_ a: Int32, _ b: UInt32, _ c: UInt64, _ d: Int64) -> (Int64, UInt64, Int?, Int32?, UInt32?) {
+    (Int64(widening: a), UInt64(widening: b), Int(narrowing: c), Int32(narrowing: d), UInt32(narrowing: c))
+}
