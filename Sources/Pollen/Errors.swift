@@ -27,6 +27,9 @@ public enum CapacityError: Error {
     case ramBudgetExceeded(pool: StaticString, bytes: Int, alreadyUsed: Int, budget: Int)
     /// The pool is already attached (to this or another executor).
     case alreadyAttached(pool: StaticString)
+    /// The pool is attached to the executor but missing from the task set given to
+    /// `run`: its tasks would never be polled.
+    case poolNotRun(pool: StaticString)
 
     /// Writes a one-line explanation, naming the pool, the numbers and what to change.
     public func describe<Output: TextOutput & ~Copyable>(to out: inout Output) {
@@ -44,6 +47,9 @@ public enum CapacityError: Error {
         case .alreadyAttached(let pool):
             out.write("capacity check failed: pool '"); out.write(pool)
             out.write("' is already attached; attach each pool once")
+        case .poolNotRun(let pool):
+            out.write("task set check failed: pool '"); out.write(pool)
+            out.write("' is attached but not in the tasks given to run, so its tasks would never be polled; add it to tasks(...)")
         }
     }
 }

@@ -316,6 +316,30 @@ public struct Executor<let maskWords: Int>: ~Copyable {
             : head.summary.load(ordering: .acquiring) != 0
     }
 
+    /// Checks that `tasks` covers every pool attached to this executor, so that no
+    /// pool's tasks would wait forever for a poll. `run` checks the same on entry
+    /// (and stops the program); this names the pool.
+    ///
+    /// ```swift
+    /// do throws(CapacityError) { try executor.check(tasks(ticker, echo)) } catch { Board.fail(error) }
+    /// ```
+    ///
+    /// - Throws: ``CapacityError/poolNotRun(pool:)`` naming the first pool left out.
+    public func check<Tasks: TaskSet>(_ tasks: Tasks) throws(CapacityError) {
+        guard core.groups != nil else { return }   // nothing attached
+        if let missing = Self.missingPool(corePointer, tasks) { throw .poolNotRun(pool: missing) }
+    }
+
+    /// The name of the first attached pool whose slots `tasks` does not cover.
+    static func missingPool<Tasks: TaskSet>(_ core: UnsafeMutablePointer<ExecutorCore>, _ tasks: Tasks) -> StaticString? {
+        var link = core.pointee.pools
+        while let l = link {
+            if l.pointee.capacity > 0 && !tasks.contains(l.pointee.base) { return l.pointee.name }
+            link = l.pointee.next
+        }
+        return nil
+    }
+
     /// Runs one pass: polls every task that was ready when the pass began, in slot
     /// order, each once. Tasks woken meanwhile wait for the next pass. Returns the
     /// number of tasks polled. `now` becomes the clock of every poll's context.
@@ -347,13 +371,15 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     /// the run, so wakes from other threads end its idle step.
     ///
     /// `tasks` must cover every attached pool (a pool left out would never run):
-    /// this is checked on entry and stops the program with a message otherwise.
+    /// this is checked on entry, before the first poll, and stops the program
+    /// otherwise. Call ``check(_:)`` first to get the error naming the pool (on
+    /// firmware, where a trap's message is compiled out, print it).
     public func run<P: Platform & ~Copyable, Tasks: TaskSet>(
         on platform: inout P, idle strategy: IdleStrategy, tasks: Tasks
     ) {
         let core = corePointer
-        precondition(tasks.slotCount == core.pointee.slotsUsed,
-                     "Executor.run: `tasks` must list every attached pool (their slot counts differ)")
+        precondition(Self.missingPool(core, tasks) == nil,
+                     "Executor.run: a pool attached to this executor is missing from `tasks`; `try executor.check(tasks)` names it")
         let hook = UInt(bitPattern: platform.pendHook)
         if hook != 0 {
             head.pend.store(hook, ordering: .releasing)

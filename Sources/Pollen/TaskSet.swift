@@ -119,9 +119,31 @@ public func tasks<A: TaskSet, B: TaskSet, C: TaskSet, D: TaskSet>(_ a: A, _ b: B
     TaskSetPair(a, TaskSetPair(b, TaskSetPair(c, d)))
 }
 
-/// Five pools polled by one executor (nest ``tasks(_:_:)`` for more).
+/// Five pools polled by one executor.
 public func tasks<A: TaskSet, B: TaskSet, C: TaskSet, D: TaskSet, E: TaskSet>(
     _ a: A, _ b: B, _ c: C, _ d: D, _ e: E
 ) -> TaskSetPair<A, TaskSetPair<B, TaskSetPair<C, TaskSetPair<D, E>>>> {
     TaskSetPair(a, TaskSetPair(b, TaskSetPair(c, TaskSetPair(d, e))))
+}
+
+/// Six pools polled by one executor.
+public func tasks<A: TaskSet, B: TaskSet, C: TaskSet, D: TaskSet, E: TaskSet, F: TaskSet>(
+    _ a: A, _ b: B, _ c: C, _ d: D, _ e: E, _ f: F
+) -> TaskSetPair<A, TaskSetPair<B, TaskSetPair<C, TaskSetPair<D, TaskSetPair<E, F>>>>> {
+    TaskSetPair(a, TaskSetPair(b, TaskSetPair(c, TaskSetPair(d, TaskSetPair(e, f)))))
+}
+
+/// Seven pools polled by one executor.
+public func tasks<A: TaskSet, B: TaskSet, C: TaskSet, D: TaskSet, E: TaskSet, F: TaskSet, G: TaskSet>(
+    _ a: A, _ b: B, _ c: C, _ d: D, _ e: E, _ f: F, _ g: G
+) -> TaskSetPair<A, TaskSetPair<B, TaskSetPair<C, TaskSetPair<D, TaskSetPair<E, TaskSetPair<F, G>>>>>> {
+    TaskSetPair(a, TaskSetPair(b, TaskSetPair(c, TaskSetPair(d, TaskSetPair(e, TaskSetPair(f, g))))))
+}
+
+/// Eight pools polled by one executor. For more, nest: `tasks(tasks(a, b, …), …)`
+/// (a set is itself a ``TaskSet``), with no limit on the number of pools.
+public func tasks<A: TaskSet, B: TaskSet, C: TaskSet, D: TaskSet, E: TaskSet, F: TaskSet, G: TaskSet, H: TaskSet>(
+    _ a: A, _ b: B, _ c: C, _ d: D, _ e: E, _ f: F, _ g: G, _ h: H
+) -> TaskSetPair<A, TaskSetPair<B, TaskSetPair<C, TaskSetPair<D, TaskSetPair<E, TaskSetPair<F, TaskSetPair<G, H>>>>>>> {
+    TaskSetPair(a, TaskSetPair(b, TaskSetPair(c, TaskSetPair(d, TaskSetPair(e, TaskSetPair(f, TaskSetPair(g, h)))))))
 }
