@@ -47,6 +47,7 @@ struct Demo {
         do throws(CapacityError) {
             ticker = try executor.attach(&tickers)
             echo = try executor.attach(&echoes)
+            try executor.check(tasks(ticker, echo))   // every attached pool will run
         } catch {
             Board.fail(error)
         }
