@@ -169,10 +169,12 @@ struct RegressionTests {
             executor.pointee.run(on: &p, idle: .sleep, tasks: completes)
         }
         runner.start()
+        // Every wait is bounded: a lost spawn or a lost wake fails the test, never hangs it.
+        let deadline = platform.now() + .seconds(20)
         let spawners = (0..<2).map { _ in
             Thread {
                 for _ in 0..<perThread {
-                    while true {
+                    while platform.now() < deadline {
                         do throws(SpawnError) {
                             try completes.spawn(Completes(counter: completed.address))
                             break
@@ -183,7 +185,6 @@ struct RegressionTests {
         }
         spawners.forEach { $0.start() }
         spawners.forEach { $0.join() }
-        let deadline = platform.now() + .seconds(20)
         while completed.pointee.load(ordering: .relaxed) < 2 * perThread && platform.now() < deadline {
             usleep(1_000)
         }
