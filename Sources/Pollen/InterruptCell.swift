@@ -1,11 +1,10 @@
 import Synchronization
 
 /// A value shared between tasks and interrupt handlers (or other threads): one
-/// atomic word, read and written whole from any context. Its `Value` is
-/// anything `Synchronization.Atomic` holds in 8, 16, 32 (or, on 64-bit
-/// hosts, 64) bits: `Bool`, `UInt8`…`UInt32`, `Int8`…`Int32`, `Int`, `UInt`,
-/// and your own `RawRepresentable` enums once they conform to
-/// `AtomicRepresentable`.
+/// atomic word, read and written whole from any context. Its `Value` is one of
+/// `Bool`, `UInt8`, `UInt16`, `UInt32`, `UInt`, `Int8`, `Int16`, `Int32`,
+/// `Int` (and `UInt64`, `Int64` where the target has 64-bit atomics: not the
+/// Cortex-M), or your own enum (see ``InterruptCellValue``).
 ///
 /// ```swift
 /// nonisolated(unsafe) var overruns = InterruptCell<UInt32>(0)   // the one global form
@@ -24,7 +23,8 @@ import Synchronization
 ///
 /// Declaration: `nonisolated(unsafe) var name = InterruptCell<T>(initial)`,
 /// Pollen's one form for globals (see the top of `TaskCell.swift`). Never
-/// reassign the variable or pass it `inout`.
+/// reassign the variable or pass it `inout`. A file that uses the cell needs
+/// only `import Pollen`.
 ///
 /// Exclusivity: every method is non-mutating and the only field is an `Atomic`,
 /// which any number of tasks, handlers and threads may use at once through a
@@ -44,8 +44,7 @@ import Synchronization
 /// loop: lock-free, not wait-free).
 ///
 /// Size: that of the atomic word (`InterruptCell<UInt32>`: 4 bytes).
-public struct InterruptCell<Value: AtomicRepresentable>: ~Copyable
-where Value.AtomicRepresentation: InterruptCellStorage {
+public struct InterruptCell<Value: InterruptCellValue>: ~Copyable {
     /// The value, as an atomic.
     let storage: Atomic<Value>
 
@@ -158,6 +157,40 @@ extension InterruptCell where Value: FixedWidthInteger {
 }
 
 extension InterruptCell: Sendable where Value: Sendable {}
+
+/// A value an ``InterruptCell`` can hold: an `AtomicRepresentable` type whose
+/// atomic storage Pollen knows (8, 16, 32 bits, and 64 where the target has
+/// 64-bit atomics). Pollen conforms the standard integers and `Bool`; conform
+/// your own enum of such a raw value in one line (that file imports
+/// `Synchronization`, for `AtomicRepresentable`):
+///
+/// ```swift
+/// import Synchronization
+/// enum Mode: UInt8, AtomicRepresentable, InterruptCellValue { case idle, measuring }
+/// nonisolated(unsafe) var mode = InterruptCell(Mode.idle)
+/// ```
+///
+/// Why Pollen's own protocol rather than `AtomicRepresentable` alone: in Swift 6
+/// mode a file may use a conformance only if it imports the module that
+/// declares it, and `UInt32: AtomicRepresentable` lives in `Synchronization`.
+/// The conformances below live in Pollen, so `import Pollen` is enough.
+///
+/// Interrupt safety: not applicable (a marker protocol).
+public protocol InterruptCellValue: AtomicRepresentable where AtomicRepresentation: InterruptCellStorage {}
+
+extension Bool: InterruptCellValue {}
+extension UInt8: InterruptCellValue {}
+extension UInt16: InterruptCellValue {}
+extension UInt32: InterruptCellValue {}
+extension UInt: InterruptCellValue {}
+extension Int8: InterruptCellValue {}
+extension Int16: InterruptCellValue {}
+extension Int32: InterruptCellValue {}
+extension Int: InterruptCellValue {}
+#if _hasAtomicBitWidth(_64)
+extension UInt64: InterruptCellValue {}
+extension Int64: InterruptCellValue {}
+#endif
 
 /// The atomic operations ``InterruptCell`` needs, for one size of
 /// `Synchronization` atomic storage. `Atomic` offers its operations per storage

@@ -25,7 +25,7 @@ struct Token: ~Copyable {
 
 enum CellFailure: Error, Equatable { case refused }
 
-enum Mode: UInt8, AtomicRepresentable {
+enum Mode: UInt8, AtomicRepresentable, InterruptCellValue {
     case idle, measuring, reporting
 }
 
