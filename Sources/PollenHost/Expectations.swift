@@ -17,7 +17,8 @@ import Pollen
 /// 'Channel<…>' conform to 'Copyable'"; a `mutating` method also fails as
 /// "'$0' is immutable"). A closure is not split, so the code inside it compiles
 /// as written. What compiles without the helper (checked with this toolchain):
-/// - a comparison at the top: `#expect(channel.pointee.trySend(7) == true)`,
+/// - a comparison of copyable values at the top (`#expect(handle != nil)` on a
+///   `~Copyable` optional fails too): `#expect(channel.pointee.trySend(7) == true)`,
 ///   `#expect(channel.pointee.count == 1)`;
 /// - a local first: `let sent = channel.pointee.trySend(7); #expect(sent)`,
 ///   which also names the value in the failure message.
