@@ -56,6 +56,13 @@
 /// a task are many and large, keep one `Await` per future *type* and reuse it
 /// across phases, or use ``Then``/``steps(_:)``, whose size is the largest stage.
 ///
+/// Stack: the running future is polled where it lies, in the slot. Starting one
+/// and dropping a finished one each use a temporary of the future's size, in
+/// their own small functions, so polling needs no more stack than the future's
+/// own poll (armv7em `-Osize`: between a task's poll and the poll of the
+/// 264-byte future it awaits through a slot, the frames take 32 bytes; 296 with
+/// those two steps inlined).
+///
 /// Works with `~Copyable` futures (``NotifyWait``, ``ChannelReceive``,
 /// ``JoinHandle``); `Await<F>` is `~Copyable` exactly when `F` is.
 ///
@@ -160,7 +167,7 @@ public struct Await<F: Future & ~Copyable>: ~Copyable {
     ///
     /// Cancel safety: see the type (the slot adds nothing to the future's own).
     public mutating func poll(_ context: inout Context, start: () -> F) -> F.Output? {
-        if future == nil { future = start() }
+        if future == nil { begin(start) }
         let before = context.deadline
         // In place: the optional's payload is polled where it lies (the force
         // unwrap of a stored optional is an access to it, not a copy).
@@ -168,10 +175,26 @@ public struct Await<F: Future & ~Copyable>: ~Copyable {
         case .pending:
             return nil
         case .ready(let output):
-            future = nil
-            context.deadline = before
+            end(&context, before)
             return output
         }
+    }
+
+    /// Builds and stores the future. Not inlined: building a future into an
+    /// optional goes through a temporary of the future's size on the stack, and
+    /// that frame should not stay on the stack while the future is polled.
+    @inline(never)
+    mutating func begin(_ start: () -> F) {
+        future = start()
+    }
+
+    /// Drops the finished future and forgets the deadlines it registered in this
+    /// poll. Not inlined, for the same reason (assigning `nil` materializes an
+    /// empty optional on the stack), as ``Select2``'s `finish`.
+    @inline(never)
+    mutating func end(_ context: inout Context, _ before: Instant) {
+        future = nil
+        context.deadline = before
     }
 
     /// Awaits `future`, which is evaluated only when the slot is empty; see

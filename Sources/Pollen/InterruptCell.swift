@@ -34,7 +34,8 @@ import Synchronization
 /// ordering needs; `Atomic` requires constant orderings): loads acquire, stores
 /// release, read-modify-writes do both. A handler that fills a buffer and then
 /// stores a flag thus publishes the buffer to the task that loads the flag. On
-/// a Cortex-M4 that is a `dmb` around each access; on the Cortex-M0 the
+/// a Cortex-M4 that costs a `dmb` per load or store (two around a
+/// read-modify-write's `ldrex`/`strex` loop); on the Cortex-M0 the
 /// operations are `__atomic_*` calls the board supplies (interrupt-masking
 /// critical sections). Use `Atomic` directly for relaxed accesses.
 ///

@@ -86,7 +86,8 @@ import Synchronization
 /// alignment): `TaskCell<UInt32>` is 5 bytes (stride 8).
 ///
 /// Cost per access: the flag's load, test and two stores (four instructions on
-/// the Cortex-M4; on the Cortex-M0 two of them are `__atomic_*_1` calls).
+/// the Cortex-M4; on the Cortex-M0 the load and the stores are calls to the
+/// board's `__atomic_load_1`/`__atomic_store_1`, each a plain byte access).
 public struct TaskCell<Value: ~Copyable>: ~Copyable {
     // Invariant VALUE-FIRST: `storage` is the first stored property (offset 0,
     // checked by CellTests), written only through `valueAddress`.
