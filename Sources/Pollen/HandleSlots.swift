@@ -38,11 +38,12 @@
 /// This compiler cannot destroy an `InlineArray` whose element is a generic type
 /// with a `deinit` (``JoinHandle``, and every Pollen wait future): it stops with
 /// "Assertion failed: (hasValidSignatureForEmbedded(f)), function
-/// addLazyFunction at GenDecl.cpp:1529", in one module or across modules. A
-/// global is never destroyed, and ``insert(_:)``, ``take(at:)``,
+/// addLazyFunction at GenDecl.cpp:1529", in one module or across modules: the
+/// element deinits are not devirtualized (swiftlang/swift#88806, fixed for
+/// Swift 6.4). A global is never destroyed, and ``insert(_:)``, ``take(at:)``,
 /// ``withHandle(at:_:)`` and ``removeAll()`` drop one slot at a time, which
 /// compiles. `HandleSlots` of non-generic or copyable values has no such limit,
-/// and the host has none at all.
+/// and the host has none at all. Lift this rule once the toolchain has the fix.
 public struct HandleSlots<Handle: ~Copyable, let capacity: Int>: ~Copyable {
     /// The slots; `nil` is a free slot.
     var slots: InlineArray<capacity, Handle?>
