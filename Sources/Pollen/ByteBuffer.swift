@@ -190,7 +190,11 @@ public struct ByteBuffer<let capacity: Int> {
         }
     }
 
-    /// Whether the buffer holds exactly the UTF-8 bytes of `text`: `line == "OK"`.
+    /// Whether the buffer holds exactly the UTF-8 bytes of `text`.
+    ///
+    /// ```swift
+    /// if reply == "OK" { … }
+    /// ```
     public static func == (buffer: ByteBuffer, text: StaticString) -> Bool {
         buffer.elementsEqual(text)
     }

@@ -1,4 +1,9 @@
 /// How ``FixedString`` fills a number's field up to its width.
+///
+/// ```swift
+/// text.write(decimal: -7, width: 4)                    // "  -7"
+/// text.write(decimal: -7, width: 4, padding: .zeros)   // "-007"
+/// ```
 public enum NumberPadding: Sendable {
     /// Spaces before the number (and its sign): `"  -7"`.
     case spaces
@@ -56,6 +61,10 @@ public struct FixedString<let capacity: Int>: TextOutput {
     }
 
     /// Number of bytes held.
+    ///
+    /// ```swift
+    /// if status.count > 20 { status.removeAll() }
+    /// ```
     public var count: Int { bytes.count }
 
     /// Bytes refused because the text was full (since creation or ``removeAll()``).
@@ -165,7 +174,11 @@ public struct FixedString<let capacity: Int>: TextOutput {
         }
     }
 
-    /// Whether the text is exactly `text`: `status == "ready"`.
+    /// Whether the text is exactly `text`.
+    ///
+    /// ```swift
+    /// if status == "ready" { … }
+    /// ```
     public static func == (string: FixedString, text: StaticString) -> Bool {
         string.bytes.elementsEqual(text)
     }

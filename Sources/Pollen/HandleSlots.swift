@@ -68,6 +68,10 @@ public struct HandleSlots<Handle: ~Copyable, let capacity: Int>: ~Copyable {
     public var count: Int { occupied }
 
     /// Whether no slot is occupied.
+    ///
+    /// ```swift
+    /// if handles.isEmpty { phase = .idle }
+    /// ```
     public var isEmpty: Bool { occupied == 0 }
 
     /// Whether every slot is occupied: the next ``insert(_:)`` would fail.

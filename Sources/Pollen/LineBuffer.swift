@@ -1,4 +1,8 @@
 /// What ``LineBuffer/push(_:)`` did with a byte.
+///
+/// ```swift
+/// if line.push(byte) == .line { handle(line.bytes) }
+/// ```
 public enum LineStatus: Equatable, Sendable {
     /// The byte was kept (or counted as truncated, or was the LF of a CR LF
     /// pair); the line goes on.
