@@ -25,6 +25,14 @@ public struct Shared: ~Copyable {
     var internalSignal = Signal<UInt8>()
     var worker: JoinHandle<Idle, 2>? = nil
     var workers = TaskPool<Idle, 2>(name: "idle")
+    public var nextTick = Await<Timer>()
+    public var nextByte = Await<ChannelReceive<UInt8, 4>>()
+    var nextEvent = Await<NotifyWait<2>>()
+    public var counter = TaskCell<UInt32>(0)
+    public var flag = InterruptCell(false)
+    public var line = LineBuffer<32>()
+    public var text = FixedString<16>()
+    var scratch = ByteBuffer<8>()
 
     public init() {}
 
@@ -33,10 +41,20 @@ public struct Shared: ~Copyable {
         bytes = Channel<UInt8, 4>()
         latest = Signal<Int32>()
         worker = nil
+        nextTick = Await<Timer>()
+        text = FixedString<16>()
     }
 }
 
 /// The widening helpers in user code (`Int64(x)` from `Int32` fails to build here).
 public func widenings(_ a: Int32, _ b: UInt32, _ c: UInt64, _ d: Int64) -> (Int64, UInt64, Int?, Int32?, UInt32?) {
     (Int64(widening: a), UInt64(widening: b), Int(narrowing: c), Int32(narrowing: d), UInt32(narrowing: c))
+}
+
+/// Number formatting in user code, 64-bit values included (on 32-bit targets the
+/// obvious shifts and comparisons of 64-bit values hit the allocation trap).
+public func format(_ out: inout FixedString<32>, _ big: UInt64, _ small: Int16) {
+    out.write(decimal: big)
+    out.write(" ")
+    out.write(hex: small, digits: 4)
 }

@@ -87,17 +87,17 @@ import Synchronization
 ///
 /// ```swift
 /// nonisolated(unsafe) var rxReady = AtomicWaker()    // a global on firmware (PINNED)
-/// nonisolated(unsafe) var rxFlag = Atomic<Bool>(false)
+/// nonisolated(unsafe) var rxFlag = InterruptCell(false)
 ///
 /// // The task's future:
 /// mutating func poll(_ context: inout Context) -> Poll<Void> {
 ///     rxReady.register(context.waker)                 // register first …
-///     if rxFlag.exchange(false, ordering: .acquiring) { return .ready(()) }   // … then check
+///     if rxFlag.exchange(false) { return .ready(()) }  // … then check
 ///     return .pending
 /// }
 ///
 /// // The interrupt handler:
-/// rxFlag.store(true, ordering: .releasing)            // make the condition true first …
+/// rxFlag.store(true)                                  // make the condition true first …
 /// rxReady.wake()                                       // … then wake
 /// ```
 ///
