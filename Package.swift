@@ -1,8 +1,31 @@
 // swift-tools-version: 6.2
-// Host build of Pollen: the portable core, the host simulation, the host demo and
-// benchmarks, and the host test suite. No package dependencies.
-// Firmware images are cross-built by ./Board/build, not by this manifest.
+// Pollen: the portable core, the host simulation and tests, and, for one board at a
+// time, the firmware board layer. No package dependencies.
+//
+// Host (no environment variables): Pollen, PollenHost, MallocCounter, the host demo and
+// benchmarks, the host test suite. `swift build`, `swift test`.
+//
+// Firmware: POLLEN_BOARD=<board> (a folder of Board/, e.g. mps2-an386 or microbit) adds
+// the board layer, built with that board's toolset:
+//   POLLEN_BOARD=mps2-an386 swift build -c release --triple armv7em-none-none-eabi \
+//       --toolset Board/mps2-an386/toolset.json --product <app>
+// Its products (an app's Package.swift names them):
+//   PollenBoard          the board: `Board` (console, LED, clock), Cortex-M platform,
+//                        NVIC/SysTick, startup code, UART receive and software interrupts
+//   PollenBoardMinimal   the same without the device interrupts (UART receive, software
+//                        interrupt): for apps that need only the clock, like blinky
+// Only the board named by POLLEN_BOARD is declared, so every board's module has the same
+// name and an app's `import PollenBoard` builds for any board. Without POLLEN_BOARD the
+// board layer is not declared at all: it is Cortex-M code (inline assembly), which a host
+// `swift build` (every target) could not compile.
+//
+// Board/build also sets POLLEN_FIRMWARE_APPS: the repository's own firmware apps
+// (Sources/Firmware/*) and firmware tests (Tests/Firmware/*) become executable products,
+// and the host-only targets are left out, so one `swift build` without --product builds
+// them all (Board/qemu-test --all does). See Board/build for the format.
 import PackageDescription
+
+let environment = Context.environment
 
 // POLLEN_STRESS_ONLY=1 declares only the core, the host platforms and the threaded
 // stress tests, so that `swift test --sanitize=thread` builds those alone: compiling
@@ -12,15 +35,37 @@ import PackageDescription
 // Board/test runs it as
 //   POLLEN_STRESS_ONLY=1 swift test --sanitize=thread --scratch-path .build-tsan
 // (its own scratch path, so the normal .build is not invalidated).
-let stressOnly = Context.environment["POLLEN_STRESS_ONLY"] == "1"
+let stressOnly = environment["POLLEN_STRESS_ONLY"] == "1"
+
+// The board whose layer is declared (firmware builds only); see the top of the file.
+let board = environment["POLLEN_BOARD"].flatMap { $0.isEmpty ? nil : $0 }
+
+// The repository's firmware apps and tests, one per line, written by Board/build:
+//   <product> TAB <sources folder> TAB <dependencies> TAB <swiftc flags> TAB <linker flags> TAB <excluded files>
+// (each list space-separated). An app depends on PollenBoard, or on PollenBoardMinimal
+// when its firmware.env says DEVICE_INTERRUPTS=none; a firmware test also on
+// PollenFirmwareTestSupport (Tests/Firmware/Support).
+let firmwareApps: [[String]] = (environment["POLLEN_FIRMWARE_APPS"] ?? "")
+    .split(separator: "\n")
+    .map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+    .filter { $0.count == 6 }
+let firmwareOnly = board != nil && !firmwareApps.isEmpty
+
+// Release builds export the core's generic code (-cross-module-optimization) so that a
+// client's task types are specialized into it, as in a firmware build; without it a
+// host hand-off through the library is ~14x slower (see BENCHMARKS.md). The board layer
+// uses it too: its register accessors must inline into the app's interrupt paths.
+let crossModule: [SwiftSetting] = [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
 
 let core: [Target] = [
-    // The platform-free core; also compiled unchanged as Embedded Swift by ./Board/build.
-    // Release builds export its generic code (-cross-module-optimization) so that a
-    // client's task types are specialized into it, as in a firmware build; without it
-    // a host hand-off through the library is ~14x slower (see BENCHMARKS.md).
-    .target(name: "Pollen",
-            swiftSettings: [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]),
+    // The platform-free core; compiled unchanged for the host and as Embedded Swift.
+    // POLLEN_CORE_DIR (a folder inside the package) builds a copy of it instead
+    // (Board/bench-notes.md: measuring a variant of the core).
+    .target(name: "Pollen", path: environment["POLLEN_CORE_DIR"] ?? "Sources/Pollen",
+            swiftSettings: crossModule),
+]
+
+let host: [Target] = [
     // Simulated interrupt controller, virtual clock and host platforms.
     .target(name: "PollenHost", dependencies: ["Pollen"]),
     // Threaded stress of the public API with real pthreads; the target that runs
@@ -28,7 +73,7 @@ let core: [Target] = [
     .testTarget(name: "PollenStressTests", dependencies: ["Pollen", "PollenHost"]),
 ]
 
-let rest: [Target] = [
+let hostRest: [Target] = [
     // Interposes malloc & co. to count allocations per thread (tests, benchmarks).
     .target(name: "MallocCounter"),
     // `swift run PollenDemo`: a few tasks against simulated interrupts.
@@ -45,11 +90,95 @@ let rest: [Target] = [
     .testTarget(name: "PollenTests", dependencies: ["Pollen", "PollenHost", "MallocCounter"]),
 ]
 
+// The board layer (firmware only). Its sources stay in Board/common and Board/<board>;
+// each target names its files, and excludes the folder's other files.
+let commonC = ["startup.c", "semihosting.c", "libc.c", "aeabi.c", "atomics_64.c", "atomics_armv6m.c"]
+let commonSwift = ["BoardSupport.swift", "CortexM.swift", "CortexMPlatform.swift", "DeviceInterrupts.swift"]
+let boardFiles = ["Board.swift", "InterruptHandlers.swift", "board.env", "toolset.json"]
+
+func boardLayer(_ board: String) -> [Target] {
+    [
+        // C: reset, vector table, fault reports, semihosting exit, memcpy & co., the
+        // __aeabi_* and __atomic_* helpers. Swift sees cortexm.h through
+        // Board/common/module.modulemap, as the module PollenCortexMSupport.
+        .target(
+            name: "PollenCortexMSupport",
+            path: "Board/common",
+            exclude: commonSwift,
+            sources: commonC,
+            publicHeadersPath: ".",
+            cSettings: [.unsafeFlags([
+                "-Oz", "-g0", "-std=c11", "-ffreestanding", "-fno-builtin",
+                "-ffunction-sections", "-fdata-sections", "-Wall", "-Wextra", "-Werror",
+            ])]),
+        // Swift, every Cortex-M board: CortexMPlatform (the core's Platform), NVIC,
+        // SysTick, SCB, BoardSupport (what an app calls on `Board`), and the UART
+        // receive ring and hooks behind the device interrupts.
+        .target(
+            name: "PollenCortexM",
+            dependencies: ["Pollen", "PollenCortexMSupport"],
+            path: "Board/common",
+            exclude: commonC + ["cortexm.h", "atomics_rmw.h", "module.modulemap"],
+            sources: commonSwift,
+            swiftSettings: crossModule),
+        // The board: its `Board` type (UART, LED, clock, IRQ numbers). Re-exports
+        // PollenCortexM.
+        .target(
+            name: "PollenBoardMinimal",
+            dependencies: ["PollenCortexM"],
+            path: "Board/\(board)",
+            exclude: boardFiles.filter { $0 != "Board.swift" },
+            sources: ["Board.swift"],
+            swiftSettings: crossModule),
+        // The board's device-interrupt handlers (UART receive, software interrupt),
+        // which make `Board.start()` available. Re-exports PollenBoardMinimal.
+        .target(
+            name: "PollenBoard",
+            dependencies: ["PollenBoardMinimal"],
+            path: "Board/\(board)",
+            exclude: boardFiles.filter { $0 != "InterruptHandlers.swift" },
+            sources: ["InterruptHandlers.swift"],
+            swiftSettings: crossModule),
+    ]
+}
+
+// The repository's firmware apps and tests (POLLEN_FIRMWARE_APPS, from Board/build).
+// Their main.swift uses `@main`, hence -parse-as-library.
+func words(_ field: String) -> [String] { field.split(separator: " ").map(String.init) }
+let firmwareTargets: [Target] = [
+    // check(...) and spawn(...), shared by every firmware test.
+    .target(name: "PollenFirmwareTestSupport", dependencies: ["Pollen", "PollenBoardMinimal"],
+            path: "Tests/Firmware/Support", swiftSettings: crossModule),
+] + firmwareApps.map { fields in
+    .executableTarget(
+        name: fields[0],
+        dependencies: ["Pollen"] + words(fields[2]).map { .target(name: $0) },
+        path: fields[1],
+        exclude: words(fields[5]),
+        swiftSettings: [.unsafeFlags(["-parse-as-library"] + words(fields[3]))],
+        linkerSettings: [.unsafeFlags(words(fields[4]))])
+}
+
+var targets = core
+var products: [Product] = [.library(name: "Pollen", targets: ["Pollen"])]
+if !firmwareOnly {
+    targets += host + (stressOnly ? [] : hostRest)
+    products.append(.library(name: "PollenHost", targets: ["PollenHost"]))
+}
+if let board {
+    targets += boardLayer(board)
+    products += [
+        .library(name: "PollenBoard", targets: ["PollenBoard"]),
+        .library(name: "PollenBoardMinimal", targets: ["PollenBoardMinimal"]),
+    ]
+}
+if firmwareOnly {
+    targets += firmwareTargets
+    products += firmwareApps.map { .executable(name: $0[0], targets: [$0[0]]) }
+}
+
 let package = Package(
     name: "Pollen",
-    products: [
-        .library(name: "Pollen", targets: ["Pollen"]),
-        .library(name: "PollenHost", targets: ["PollenHost"]),
-    ],
-    targets: stressOnly ? core : core + rest
+    products: products,
+    targets: targets
 )

@@ -140,6 +140,7 @@ def category(pc):
     frames = frames_of.get(pc, [])
     for fn, path, n in frames:
         name = fn[len('specialized '):] if fn.startswith('specialized ') else fn
+        name = name[len('static '):] if name.startswith('static ') else name
         text = source_line(path, n) if trusted(fn, path, n) else ''
         if name.startswith('Waker.wake'):
             return 'wake'
@@ -157,7 +158,7 @@ def category(pc):
             return 'after poll (deadline bookkeeping)'
         if name.startswith('Executor.pin'):
             return 'pass: pin check'
-        if name.startswith('Executor.runReady') and '(_:now:)' in name:
+        if name.startswith('Executor.runPass') or (name.startswith('Executor.runReady') and '(_:now:)' in name):
             if 'pin()' in text:
                 return 'pass: pin check'
             if 'exchange' in text:
@@ -248,7 +249,10 @@ md.append('From a QEMU instruction trace (`-singlestep -d exec,nochain`) of the 
 md.append('')
 
 # ---- Hand-off: runReady<1, PoolRef<Relay, 2>> entries ---------------------------
-starts = fn_entries(['Executor.runReady', 'PoolRef<Firmware.Relay, 2>', 'specialization <1,'])
+# The pass the loop calls: runReady's own specialization when the core and the app are
+# one module, its pass (runPass) when SwiftPM builds them as modules (runReady inlines).
+starts = (fn_entries(['Executor.runReady', 'Relay, 2>', 'specialization <1,'])
+          or fn_entries(['Executor.runPass', 'Relay, 2>', 'specialization <1,']))
 if len(starts) == 1:
     start = starts[0]
     entries = [i for i, pc in enumerate(pcs) if pc == start]

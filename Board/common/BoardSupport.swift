@@ -1,14 +1,16 @@
 // BoardSupport.swift — what every Pollen board offers a firmware app.
 //
 // Each board folder (Board/<board>/Board.swift) defines one type named `Board`
-// conforming to `BoardSupport`; `Board/build` compiles exactly one of them, so
-// an app says `Board.write("hi\n")` and runs unchanged on every board.
+// conforming to `BoardSupport`, in the module PollenBoardMinimal; a build names
+// one board (POLLEN_BOARD, see Package.swift), so an app says
+// `Board.write("hi\n")` and runs unchanged on every board.
 //
 // A board supplies only the hardware facts and the UART (the requirements);
 // everything else (strings, numbers, time, exit) comes from the extension
 // below, shared by all boards; the device-interrupt part (receive ring, hooks,
-// software interrupt, `start()`) from DeviceInterrupts.swift, which apps without
-// device interrupts leave out (DEVICE_INTERRUPTS=none, see Board/build).
+// software interrupt, `start()`) from DeviceInterrupts.swift, the module
+// PollenBoard, which apps without device interrupts leave out (they depend on
+// PollenBoardMinimal instead: DEVICE_INTERRUPTS=none, see Board/build).
 //
 // Interrupt plumbing, same on every board:
 //   UART RX IRQ  → the board's handler drains the UART into `uartReceiveRing`,
@@ -23,6 +25,9 @@
 //   software IRQ → `pendSoftwareInterrupt()` pends it in the NVIC; its handler
 //                  calls the hook set with `setSoftwareInterruptHook`;
 //   SysTick      → 1 ms tick counted by CortexMPlatform.swift; wakes `wfi`.
+
+import Pollen
+import PollenCortexMSupport
 
 /// A function an interrupt handler calls: a plain C function pointer, so
 /// storing or calling it never allocates or retains anything. It must not
@@ -138,7 +143,7 @@ extension BoardSupport {
     /// Start-up failed: prints the capacity check's message on the console and
     /// exits with code 1.
     public static func fail(_ error: CapacityError) -> Never {
-        var console = BoardConsole()
+        var console = ConsoleOutput<Self>()
         error.describe(to: &console)
         writeByte(0x0A)
         exit(1)
@@ -146,7 +151,7 @@ extension BoardSupport {
 
     /// A spawn failed: prints its message on the console and exits with code 1.
     public static func fail(_ error: SpawnError) -> Never {
-        var console = BoardConsole()
+        var console = ConsoleOutput<Self>()
         error.describe(to: &console)
         writeByte(0x0A)
         exit(1)
@@ -177,22 +182,24 @@ private func nextLowerPowerOfTen(_ power: UInt32) -> UInt32 {
 
 // MARK: - The core's TextOutput on the console
 
-/// The board's console UART as the core's `TextOutput`, so Pollen's reports
-/// (`describe(to:)`, capacity checks) print on the firmware without allocating:
+/// A board's console UART as the core's `TextOutput`, so Pollen's reports
+/// (`describe(to:)`, capacity checks) print on the firmware without allocating.
+/// Each board names its own as `BoardConsole` (`ConsoleOutput<Board>`):
 ///
 ///     var console = BoardConsole()
 ///     executor.describeCapacity(to: &console)
-public struct BoardConsole: TextOutput {
+public struct ConsoleOutput<Device: BoardSupport>: TextOutput {
     /// A writer to the console UART (stateless: every instance is the same UART).
+    @inline(__always)
     public init() {}
 
     /// Writes `text` to the UART.
-    public mutating func write(_ text: StaticString) { Board.write(text) }
+    public mutating func write(_ text: StaticString) { Device.write(text) }
 
     /// Writes `number` in decimal, with a leading `-` when negative.
     public mutating func write(_ number: Int) {
-        if number < 0 { Board.writeByte(0x2D) }
+        if number < 0 { Device.writeByte(0x2D) }
         // Int is 32 bits on every Cortex-M target, so the magnitude fits.
-        Board.writeDecimal(UInt32(truncatingIfNeeded: number.magnitude))
+        Device.writeDecimal(UInt32(truncatingIfNeeded: number.magnitude))
     }
 }

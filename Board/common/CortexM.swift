@@ -7,6 +7,7 @@
 // `__atomic_store_4`, supplied by Board/common/atomics_armv6m.c.
 
 import _Volatile
+import PollenCortexMSupport
 
 /// Makes a register handle for the fixed address `address`.
 ///
@@ -15,7 +16,7 @@ import _Volatile
 /// Armv7-M Architecture Reference Manual (System Control Space) or from the
 /// board's datasheet; that is the one invariant all register accessors rely on.
 @inline(__always)
-func mmio(_ address: UInt) -> VolatileMappedRegister<UInt32> {
+package func mmio(_ address: UInt) -> VolatileMappedRegister<UInt32> {
     VolatileMappedRegister<UInt32>(unsafeBitPattern: address)
 }
 

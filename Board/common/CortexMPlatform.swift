@@ -25,6 +25,9 @@
 // between "nothing is ready" and "sleep" is never lost. The 1 ms SysTick bounds
 // every sleep, so deadlines are met within a tick without a separate alarm.
 
+import Pollen
+import PollenCortexMSupport
+
 /// The latest answer of `CortexMPlatform.currentMicroseconds()`, which never goes
 /// below it. Read and written only with interrupts masked ("last answer").
 nonisolated(unsafe) var lastMicroseconds: UInt64 = 0

@@ -2,11 +2,24 @@
 // receive ring and its hooks, the software interrupt, and `start()`, which turns
 // them on. The board's handlers are in Board/<board>/InterruptHandlers.swift.
 //
-// Apps that use no device interrupt (blinky) set DEVICE_INTERRUPTS=none in their
-// firmware.env: Board/build then leaves this file and the board's InterruptHandlers.swift
-// out, the vectors fall back to Default_Handler, and the app starts the clock
-// with `Board.startTicks()`. Calling `Board.start()` or `Board.readByte()` there
-// is a compile error, not a silent no-op.
+// The handlers are in the module PollenBoard (SwiftPM), which also declares
+// `Board: DeviceInterruptSupport`; everything below that turns interrupts on or
+// reads what they received is only available for such a board. Apps that use
+// no device interrupt (blinky) depend on PollenBoardMinimal instead
+// (DEVICE_INTERRUPTS=none in a repository app's firmware.env): the handlers are
+// then not linked, the vectors fall back to Default_Handler, and the app starts
+// the clock with `Board.startTicks()`. Calling `Board.start()` or
+// `Board.readByte()` there is a compile error, not a silent no-op. (The ring and
+// hooks below are linked only when something uses them: --gc-sections.)
+
+/// A board whose device-interrupt handlers (UART receive, software interrupt)
+/// are linked into the image. The module PollenBoard declares `Board`'s
+/// conformance next to those handlers (Board/<board>/InterruptHandlers.swift);
+/// `start()`, `readByte()` and the other members of the extension below exist
+/// only for a conforming board.
+public protocol DeviceInterruptSupport: BoardSupport {}
+
+import PollenCortexMSupport
 
 // MARK: - Receive ring buffer
 
@@ -60,19 +73,19 @@ public struct ByteRing {
 ///
 /// Invariant ("rx ring"): pushed only by the board's UART receive handler;
 /// popped only with interrupts masked (``BoardSupport/readByte()``).
-nonisolated(unsafe) var uartReceiveRing = ByteRing()
+nonisolated(unsafe) package var uartReceiveRing = ByteRing()
 
 /// Set by the UART receive handler when it stopped draining the UART because
 /// the ring was full; cleared by ``BoardSupport/readByte()``, which then calls
 /// ``BoardSupport/resumeReceive()``. Guarded like the rx ring.
-nonisolated(unsafe) var uartReceivePaused = false
+nonisolated(unsafe) package var uartReceivePaused = false
 
 /// Receive overruns the UART has flagged: bytes that arrived while the handler
 /// had paused (ring full) or could not run in time, lost inside the UART. Each
 /// overrun loses at least one byte. Never happens under QEMU (it holds input
 /// back instead). Incremented only by the board's UART receive handler; read
 /// with interrupts masked (``BoardSupport/receiveOverruns``).
-nonisolated(unsafe) var uartReceiveOverruns: UInt32 = 0
+nonisolated(unsafe) package var uartReceiveOverruns: UInt32 = 0
 
 /// Called by the UART receive handler after it has drained the UART.
 nonisolated(unsafe) var uartReceiveHook: InterruptHook? = nil
@@ -81,13 +94,13 @@ nonisolated(unsafe) var softwareInterruptHook: InterruptHook? = nil
 
 /// Shared body of every board's UART receive handler: call it after pushing bytes.
 @inline(__always)
-func runUARTReceiveHook() { uartReceiveHook?() }
+package func runUARTReceiveHook() { uartReceiveHook?() }
 
 /// Shared body of every board's software-interrupt handler.
 @inline(__always)
-func runSoftwareInterruptHook() { softwareInterruptHook?() }
+package func runSoftwareInterruptHook() { softwareInterruptHook?() }
 
-extension BoardSupport {
+extension BoardSupport where Self: DeviceInterruptSupport {
     /// Starts the 1 ms SysTick, enables the UART receive and software
     /// interrupts in the NVIC, and returns the platform for the executor.
     @inline(__always)

@@ -5,9 +5,10 @@
  * ARMv6-M has no exclusive loads/stores (ldrex/strex), so LLVM turns every
  * atomic operation — `Synchronization.Atomic`, and even the volatile
  * register accesses of `_Volatile` — into calls to these functions
- * (the "sized" libatomic ABI: __atomic_<op>_<size>). Linked only on ARMv6-M
- * boards (Board/build checks ARMV6M in board.env). The 8-byte ones, needed on
- * every Cortex-M, are in atomics_64.c.
+ * (the "sized" libatomic ABI: __atomic_<op>_<size>). Compiled for every
+ * board (the C target PollenCortexMSupport lists it) but empty except on
+ * ARMv6-M: on ARMv7-M the compiler inlines these operations (ldrex/strex).
+ * The 8-byte ones, needed on every Cortex-M, are in atomics_64.c.
  *
  * Pollen's Cortex-M0 targets have one core, so "atomic" means "not torn by an
  * interrupt handler":
@@ -23,6 +24,8 @@
  * Not interrupt-safe against other bus masters (DMA): no Pollen code shares
  * atomics with DMA.
  */
+#if defined(__ARM_ARCH_6M__)
+
 #include <stdbool.h>
 #include <stdint.h>
 #include "cortexm.h"
@@ -46,3 +49,5 @@ POLLEN_ATOMIC_LOAD_STORE(4, uint32_t)
 POLLEN_ATOMIC_RMW(1, uint8_t)
 POLLEN_ATOMIC_RMW(2, uint16_t)
 POLLEN_ATOMIC_RMW(4, uint32_t)
+
+#endif /* __ARM_ARCH_6M__ */

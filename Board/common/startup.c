@@ -28,6 +28,12 @@ extern uint32_t __text_end[];
 /* The Swift entry point emitted for `@main` (argc/argv are unused on a board). */
 extern int main(int argc, char **argv);
 
+/* An empty, writable, zero-fill section named .stack: the linker script keeps it
+   in its .stack output section, which so becomes writable ("aw") instead of
+   read-only. Then `size` and `llvm-size` count the stack with the zeroed data
+   (bss) rather than with the code (text), as Board/build's report does. */
+__asm__(".section .stack,\"aw\",%nobits\n\t.previous");
+
 /** The word the stack is painted with at reset. */
 #define POLLEN_STACK_PAINT 0xDEADBEEFu
 

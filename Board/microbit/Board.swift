@@ -8,6 +8,7 @@
 // but QEMU's model has one, clocked at 16 MHz, and Pollen uses it. A port to
 // silicon would count RTC1 instead.
 
+@_exported import PollenCortexM
 import _Volatile
 
 /// The micro:bit (v1) board. See ``BoardSupport`` for everything an app can call.
@@ -61,42 +62,45 @@ public enum Board: BoardSupport {
 }
 
 /// nRF51 UART registers (nRF51 Series Reference Manual v3.0, chapter 29).
-enum NRF51UART {
-    static var taskStartRX: VolatileMappedRegister<UInt32> { mmio(0x4000_2000) }
-    static var taskStartTX: VolatileMappedRegister<UInt32> { mmio(0x4000_2008) }
-    static var eventRXDReady: VolatileMappedRegister<UInt32> { mmio(0x4000_2108) }
-    static var eventTXDReady: VolatileMappedRegister<UInt32> { mmio(0x4000_211C) }
-    static var eventError: VolatileMappedRegister<UInt32> { mmio(0x4000_2124) }
-    static var intenSet: VolatileMappedRegister<UInt32> { mmio(0x4000_2304) }
-    static var intenClear: VolatileMappedRegister<UInt32> { mmio(0x4000_2308) }
-    static var errorSource: VolatileMappedRegister<UInt32> { mmio(0x4000_2480) }  // write 1 to clear
-    static var enable: VolatileMappedRegister<UInt32> { mmio(0x4000_2500) }
-    static var pselTXD: VolatileMappedRegister<UInt32> { mmio(0x4000_250C) }
-    static var pselRXD: VolatileMappedRegister<UInt32> { mmio(0x4000_2514) }
-    static var rxd: VolatileMappedRegister<UInt32> { mmio(0x4000_2518) }
-    static var txd: VolatileMappedRegister<UInt32> { mmio(0x4000_251C) }
-    static var baudrate: VolatileMappedRegister<UInt32> { mmio(0x4000_2524) }
+package enum NRF51UART {
+    package static var taskStartRX: VolatileMappedRegister<UInt32> { mmio(0x4000_2000) }
+    package static var taskStartTX: VolatileMappedRegister<UInt32> { mmio(0x4000_2008) }
+    package static var eventRXDReady: VolatileMappedRegister<UInt32> { mmio(0x4000_2108) }
+    package static var eventTXDReady: VolatileMappedRegister<UInt32> { mmio(0x4000_211C) }
+    package static var eventError: VolatileMappedRegister<UInt32> { mmio(0x4000_2124) }
+    package static var intenSet: VolatileMappedRegister<UInt32> { mmio(0x4000_2304) }
+    package static var intenClear: VolatileMappedRegister<UInt32> { mmio(0x4000_2308) }
+    package static var errorSource: VolatileMappedRegister<UInt32> { mmio(0x4000_2480) }  // write 1 to clear
+    package static var enable: VolatileMappedRegister<UInt32> { mmio(0x4000_2500) }
+    package static var pselTXD: VolatileMappedRegister<UInt32> { mmio(0x4000_250C) }
+    package static var pselRXD: VolatileMappedRegister<UInt32> { mmio(0x4000_2514) }
+    package static var rxd: VolatileMappedRegister<UInt32> { mmio(0x4000_2518) }
+    package static var txd: VolatileMappedRegister<UInt32> { mmio(0x4000_251C) }
+    package static var baudrate: VolatileMappedRegister<UInt32> { mmio(0x4000_2524) }
 
-    static let enableUART: UInt32 = 4
-    static let interruptRXDReady: UInt32 = 1 << 2
+    package static let enableUART: UInt32 = 4
+    package static let interruptRXDReady: UInt32 = 1 << 2
     /// ERRORSRC.OVERRUN: a byte arrived with the receive FIFO full, and was lost.
-    static let errorOverrun: UInt32 = 1 << 0
-    static let baud115200: UInt32 = 0x01D7_E000
+    package static let errorOverrun: UInt32 = 1 << 0
+    package static let baud115200: UInt32 = 0x01D7_E000
 }
 
 /// nRF51 GPIO (nRF51 Series Reference Manual, "GPIO"). The micro:bit's 5×5 LED
 /// matrix hangs on P0.4–P0.12 (columns, active low) and P0.13–P0.15 (rows).
-enum NRF51GPIO {
-    static var out: VolatileMappedRegister<UInt32> { mmio(0x5000_0504) }
-    static var outSet: VolatileMappedRegister<UInt32> { mmio(0x5000_0508) }
-    static var outClear: VolatileMappedRegister<UInt32> { mmio(0x5000_050C) }
-    static var dirSet: VolatileMappedRegister<UInt32> { mmio(0x5000_0518) }
+package enum NRF51GPIO {
+    package static var out: VolatileMappedRegister<UInt32> { mmio(0x5000_0504) }
+    package static var outSet: VolatileMappedRegister<UInt32> { mmio(0x5000_0508) }
+    package static var outClear: VolatileMappedRegister<UInt32> { mmio(0x5000_050C) }
+    package static var dirSet: VolatileMappedRegister<UInt32> { mmio(0x5000_0518) }
 
     /// Row 1 of the matrix.
-    static let row1: UInt32 = 1 << 13
+    package static let row1: UInt32 = 1 << 13
     /// Column 1 of the matrix (low lights the LED at row 1, column 1).
-    static let column1: UInt32 = 1 << 4
+    package static let column1: UInt32 = 1 << 4
 }
+
+/// The console as the core's `TextOutput` (see ``ConsoleOutput``).
+public typealias BoardConsole = ConsoleOutput<Board>
 
 /// Reset_Handler calls this before `main` so `print` and fault reports work at once.
 @_cdecl("pollen_board_early_init")

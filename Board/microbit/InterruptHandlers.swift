@@ -1,9 +1,16 @@
 // InterruptHandlers.swift — microbit: the device interrupt handlers (UART receive and
-// the software interrupt). Left out of apps whose firmware.env says
-// DEVICE_INTERRUPTS=none (see Board/build), so their vectors fall back to
-// Default_Handler and none of this code is linked.
+// the software interrupt): the module PollenBoard. Apps that depend on
+// PollenBoardMinimal instead (DEVICE_INTERRUPTS=none, see Board/build) leave it
+// out, so their vectors fall back to Default_Handler and none of this code is
+// linked.
 
+@_exported import PollenBoardMinimal   // `import PollenBoard` gives the whole board
+import PollenCortexM
 import _Volatile
+
+/// The handlers below are linked: `Board.start()`, `Board.readByte()` & co.
+/// (DeviceInterrupts.swift) become available.
+extension Board: DeviceInterruptSupport {}
 
 /// UART0 interrupt (NVIC line 2). Clear RXDRDY before reading RXD: reading
 /// pops the UART's FIFO and raises RXDRDY again if more bytes wait. With the

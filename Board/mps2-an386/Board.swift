@@ -4,6 +4,7 @@
 // NVIC line 0 (receive) and 1 (transmit); the overflow interrupts of UART0-2
 // are ORed onto line 12. Software interrupt: line 31, which no device drives.
 
+@_exported import PollenCortexM
 import _Volatile
 
 /// The mps2-an386 board. See ``BoardSupport`` for everything an app can call.
@@ -56,30 +57,33 @@ public enum Board: BoardSupport {
 }
 
 /// CMSDK APB UART registers (Arm DDI 0479C, "APB UART"), UART0 instance.
-enum CMSDKUART {
-    static var data: VolatileMappedRegister<UInt32> { mmio(0x4000_4000) }      // RX on read, TX on write
-    static var state: VolatileMappedRegister<UInt32> { mmio(0x4000_4004) }     // TXFULL=bit0, RXFULL=bit1
-    static var ctrl: VolatileMappedRegister<UInt32> { mmio(0x4000_4008) }
-    static var intStatus: VolatileMappedRegister<UInt32> { mmio(0x4000_400C) } // write 1 to clear
-    static var bauddiv: VolatileMappedRegister<UInt32> { mmio(0x4000_4010) }
+package enum CMSDKUART {
+    package static var data: VolatileMappedRegister<UInt32> { mmio(0x4000_4000) }      // RX on read, TX on write
+    package static var state: VolatileMappedRegister<UInt32> { mmio(0x4000_4004) }     // TXFULL=bit0, RXFULL=bit1
+    package static var ctrl: VolatileMappedRegister<UInt32> { mmio(0x4000_4008) }
+    package static var intStatus: VolatileMappedRegister<UInt32> { mmio(0x4000_400C) } // write 1 to clear
+    package static var bauddiv: VolatileMappedRegister<UInt32> { mmio(0x4000_4010) }
 
-    static let stateTXFull: UInt32 = 1 << 0
-    static let stateRXFull: UInt32 = 1 << 1
+    package static let stateTXFull: UInt32 = 1 << 0
+    package static let stateRXFull: UInt32 = 1 << 1
     /// RX buffer overrun: a byte arrived while RXFULL was set, and was lost. Write 1 to clear.
-    static let stateRXOverrun: UInt32 = 1 << 3
-    static let ctrlTXEnable: UInt32 = 1 << 0
-    static let ctrlRXEnable: UInt32 = 1 << 1
-    static let ctrlRXInterruptEnable: UInt32 = 1 << 3
-    static let intStatusRX: UInt32 = 1 << 1
+    package static let stateRXOverrun: UInt32 = 1 << 3
+    package static let ctrlTXEnable: UInt32 = 1 << 0
+    package static let ctrlRXEnable: UInt32 = 1 << 1
+    package static let ctrlRXInterruptEnable: UInt32 = 1 << 3
+    package static let intStatusRX: UInt32 = 1 << 1
     /// 25 MHz / 115200 baud. (QEMU does not pace output; real hardware would.)
-    static let baudDivisor115200: UInt32 = 217
+    package static let baudDivisor115200: UInt32 = 217
 }
 
 /// The FPGA's I/O block (AN386 application note, "FPGA system control and I/O").
-enum FPGAIO {
+package enum FPGAIO {
     /// LED0: bits 1:0 drive USERLED1:USERLED0.
-    static var led0: VolatileMappedRegister<UInt32> { mmio(0x4002_8000) }
+    package static var led0: VolatileMappedRegister<UInt32> { mmio(0x4002_8000) }
 }
+
+/// The console as the core's `TextOutput` (see ``ConsoleOutput``).
+public typealias BoardConsole = ConsoleOutput<Board>
 
 /// Reset_Handler calls this before `main` so `print` and fault reports work at once.
 @_cdecl("pollen_board_early_init")

@@ -1,9 +1,16 @@
 // InterruptHandlers.swift — mps2-an386: the device interrupt handlers (UART receive and
-// the software interrupt). Left out of apps whose firmware.env says
-// DEVICE_INTERRUPTS=none (see Board/build), so their vectors fall back to
-// Default_Handler and none of this code is linked.
+// the software interrupt): the module PollenBoard. Apps that depend on
+// PollenBoardMinimal instead (DEVICE_INTERRUPTS=none, see Board/build) leave it
+// out, so their vectors fall back to Default_Handler and none of this code is
+// linked.
 
+@_exported import PollenBoardMinimal   // `import PollenBoard` gives the whole board
+import PollenCortexM
 import _Volatile
+
+/// The handlers below are linked: `Board.start()`, `Board.readByte()` & co.
+/// (DeviceInterrupts.swift) become available.
+extension Board: DeviceInterruptSupport {}
 
 /// UART0 receive interrupt (NVIC line 0). The RX interrupt status is sticky in
 /// this UART: clear it first, then drain, so a byte arriving meanwhile raises

@@ -84,6 +84,9 @@
 // future: (size of TaskPool<F, 64> − TaskPool<F, 32>) / 32 − size of F, plus the
 // slot's generation byte in the executor (the ready bit, 1/8 byte, not counted).
 
+import Pollen
+import PollenBoard
+import PollenCortexMSupport   // pollen_disable_irq, pollen_enable_irq, pollen_wfi
 import _Volatile
 
 // MARK: - Board facts

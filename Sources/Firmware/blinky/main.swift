@@ -9,6 +9,9 @@
 // one timed task's deadline waits in the executor's deadline register, which is
 // exact for a single task and links none of the queue's code).
 
+import Pollen
+import PollenBoardMinimal   // the board without device interrupts (DEVICE_INTERRUPTS=none)
+
 /// Toggles the LED on every tick.
 struct Blink: Future {
     var ticker = Ticker(period: .milliseconds(500))

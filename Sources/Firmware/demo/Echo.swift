@@ -24,6 +24,9 @@
 // through EXTRA_SOURCES), which feeds it lines under QEMU.
 
 /// Echoes each received line; see the file comment for the format.
+import Pollen
+import PollenBoard
+
 struct EchoTask: ~Copyable, Future {
     /// The first bytes of the current line.
     var line = InlineArray<64, UInt8>(repeating: 0)

@@ -13,6 +13,9 @@
 // Type into the terminal to see the echo; quit QEMU with Ctrl-A then X.
 
 /// Prints a tick every 500 ms.
+import Pollen
+import PollenBoard
+
 struct TickerTask: Future {
     var ticker = Ticker(period: .milliseconds(500))
 

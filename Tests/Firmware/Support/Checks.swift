@@ -1,9 +1,13 @@
-// Shared by every firmware test: Board/build compiles this folder into each image
-// built from Tests/Firmware/<name> (it is not a test itself; Board/qemu-test skips it).
+// Shared by every firmware test: the module PollenFirmwareTestSupport, which every
+// image built from Tests/Firmware/<name> depends on (Board/build declares it; this
+// folder is not a test itself, Board/qemu-test skips it).
 
 /// Prints `name... OK`; or `name... FAIL` (with `(seen 0x…)` when `seen` is given)
 /// and exits 1.
-func check(_ name: StaticString, _ passed: Bool, _ seen: UInt32? = nil) {
+import Pollen
+import PollenBoardMinimal   // Board.write & co.; a test may use either board module
+
+public func check(_ name: StaticString, _ passed: Bool, _ seen: UInt32? = nil) {
     Board.write(name)
     if passed {
         Board.writeLine("... OK")
@@ -20,7 +24,7 @@ func check(_ name: StaticString, _ passed: Bool, _ seen: UInt32? = nil) {
 }
 
 /// Spawns `task` into `pool`, or prints the spawn error followed by `... FAIL` and exits 1.
-func spawn<let capacity: Int, Task: Future>(_ pool: PoolRef<Task, capacity>, _ task: Task) {
+public func spawn<let capacity: Int, Task: Future>(_ pool: PoolRef<Task, capacity>, _ task: Task) {
     do throws(SpawnError) {
         try pool.spawn(task)
     } catch {

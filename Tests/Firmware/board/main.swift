@@ -3,6 +3,9 @@
 // atomics (the __atomic_* helpers on ARMv6-M) and 64-bit arithmetic helpers.
 // Any failed check prints FAIL and exits 1.
 
+import Pollen
+import PollenBoard
+import PollenFirmwareTestSupport   // check(...), spawn(...)
 import Synchronization
 
 @main

@@ -9,6 +9,10 @@
 // firmware.env). expected.txt holds the exact messages.
 
 /// A task that is never run (the checks are about attaching pools).
+import Pollen
+import PollenBoard
+import PollenFirmwareTestSupport   // check(...), spawn(...)
+
 struct Idle: Future {
     mutating func poll(_ context: inout Context) -> Poll<Void> { .pending }
 }

@@ -13,6 +13,10 @@
 // (about 1100 times in a run, against about 400 sleeps on an empty channel).
 
 /// Messages the handler sends in all.
+import Pollen
+import PollenBoard
+import PollenFirmwareTestSupport   // check(...), spawn(...)
+
 let total: UInt32 = 10_000
 
 nonisolated(unsafe) var channel = Channel<UInt8, 8>()

@@ -39,6 +39,10 @@
 //    there the check passes either way (the architecture does not make `strd`
 //    single-copy atomic, so silicon may still split it).
 
+import Pollen
+import PollenBoard
+import PollenFirmwareTestSupport   // check(...), spawn(...)
+import PollenCortexMSupport   // pollen_spin, pollen_stack_pointer, pollen_tick_count
 import Synchronization
 import _Volatile
 

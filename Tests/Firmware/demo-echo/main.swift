@@ -15,6 +15,10 @@
 // the 200-byte line is more than the ring and the channel hold together.
 
 /// Lines the echo task prints for QEMU_INPUT, plus the forced first one.
+import Pollen
+import PollenBoard
+import PollenFirmwareTestSupport   // check(...), spawn(...)
+
 let expectedLines: UInt32 = 7
 
 /// The demo's echo task, stopping the run once it has printed every expected line.

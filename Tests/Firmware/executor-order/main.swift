@@ -9,6 +9,10 @@
 // the program.
 
 /// What a probe does when polled (set by the checks between passes).
+import Pollen
+import PollenBoard
+import PollenFirmwareTestSupport   // check(...), spawn(...)
+
 enum Behavior {
     /// Returns `.pending` and waits for someone to use its waker.
     case park

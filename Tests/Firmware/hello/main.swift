@@ -5,6 +5,10 @@
 // Expected output: expected.txt beside this file (the stack depth varies
 // between boards, so that line is checked by pattern, not by value).
 
+import Pollen
+import PollenBoard
+import PollenFirmwareTestSupport   // check(...), spawn(...)
+
 @main
 struct Hello {
     static func main() {

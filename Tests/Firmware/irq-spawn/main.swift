@@ -5,6 +5,9 @@
 // polled exactly once, and a full pool is reported (`poolFull`), never lost.
 // One line per check (`name... OK`); any failure prints `FAIL` and exits 1.
 
+import Pollen
+import PollenBoard
+import PollenFirmwareTestSupport   // check(...), spawn(...)
 import Synchronization
 
 /// Completes at its first poll, recording who spawned it.

@@ -13,6 +13,10 @@
 // hook wakes the task, which reads what has arrived and keeps the line. The
 // driver task prints the line (`echo: …`) and checks it.
 
+import Pollen
+import PollenBoard
+import PollenFirmwareTestSupport   // check(...), spawn(...)
+import PollenCortexMSupport   // pollen_ipsr
 import Synchronization
 
 // MARK: - Software interrupt

@@ -35,6 +35,10 @@
 // Both phases also check that the executor entered the idle step exactly once
 // per hand-off, with the interrupt pending (the window was hit every time).
 
+import Pollen
+import PollenBoard
+import PollenFirmwareTestSupport   // check(...), spawn(...)
+import PollenCortexMSupport   // pollen_disable_irq
 import _Volatile
 
 /// The waker the software interrupt handler uses; written by the task before

@@ -2,6 +2,10 @@
 // a non-zero QEMU exit (3 = trap, see Board/common/cortexm.h). Board/qemu-test
 // expects exit code 3 for this test (expected-exit.txt).
 
+import Pollen
+import PollenBoard
+import PollenFirmwareTestSupport   // check(...), spawn(...)
+
 @main
 struct Panic {
     static func main() {

@@ -9,6 +9,10 @@
 // figures are printed so a reviewer sees them.
 
 /// Tasks that have finished (each is wrapped in `Counted`).
+import Pollen
+import PollenBoard
+import PollenFirmwareTestSupport   // check(...), spawn(...)
+
 nonisolated(unsafe) var finished = 0
 
 /// `inner`, counting itself in `finished` when it completes. (Not `map`: on

@@ -3,6 +3,10 @@
 // pointer below __stack_bottom, moves to a fresh stack, prints
 // "FATAL: stack overflow" and exits with code 6 (POLLEN_EXIT_STACK_OVERFLOW).
 
+import Pollen
+import PollenBoard
+import PollenFirmwareTestSupport   // check(...), spawn(...)
+
 @main
 struct StackOverflow {
     static func main() {

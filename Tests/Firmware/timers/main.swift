@@ -15,6 +15,10 @@
 // wrap (CortexMPlatform.now() clamps this away; the raw Board.now() does not).
 
 /// Fire order of the timer probes, one hex digit (the probe's id) each.
+import Pollen
+import PollenBoard
+import PollenFirmwareTestSupport   // check(...), spawn(...)
+
 nonisolated(unsafe) var fired: UInt32 = 0
 nonisolated(unsafe) var firedCount = 0
 /// Set when a timer fired before its deadline (by `context.now` or `Board.now()`).
