@@ -2,6 +2,9 @@
 // HandleSlots, on the real targets under QEMU. The debouncer is Await's
 // documentation example; its edges come from the software interrupt.
 
+import Pollen
+import PollenBoard
+
 nonisolated(unsafe) var buttonEdges = InterruptSignal<Bool>()   // true: pressed (pin low)
 nonisolated(unsafe) var presses = Channel<Void, 4>()
 nonisolated(unsafe) var pinLow = InterruptCell(false)           // the simulated pin
