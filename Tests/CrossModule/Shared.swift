@@ -58,3 +58,19 @@ public func format(_ out: inout FixedString<32>, _ big: UInt64, _ small: Int16) 
     out.write(" ")
     out.write(hex: small, digits: 4)
 }
+
+nonisolated(unsafe) var sharedBlinks: UInt32 = 0
+nonisolated(unsafe) var sharedLevel = InterruptCell(false)
+
+/// Control flow in steps, in user code on firmware (closures capture nothing).
+public func blinkForever() -> some Future<Never> & ~Copyable {
+    loop {
+        Timer.after(.milliseconds(500))
+        sharedBlinks &+= 1
+        when(sharedLevel.load()) {
+            Timer.after(.milliseconds(20))
+        } otherwise: {
+            repeating(2) { Timer.after(.milliseconds(5)) }
+        }
+    }
+}

@@ -21,7 +21,7 @@
 ///
 /// Futures may be non-copyable: a future owns its state and is moved into a
 /// ``TaskPool`` slot, where it stays until it completes or is cancelled.
-public protocol Future: ~Copyable {
+public protocol Future<Output>: ~Copyable {
     /// What the future produces when it completes.
     associatedtype Output
 
