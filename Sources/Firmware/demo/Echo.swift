@@ -41,8 +41,8 @@ struct EchoTask: ~Copyable, Future {
     /// How long a started line may wait for its next byte before it is printed
     /// as it is, marked `(timed out)`.
     let idleLimit: Duration
-    /// The receive in progress, if any.
-    var next: Timeout<ChannelReceive<UInt8, 16>>? = nil
+    /// The receive in progress (one await: see `Await`).
+    var next = Await<Timeout<ChannelReceive<UInt8, 16>>>()
 
     /// An echo task; a line left unfinished for `idleLimit` is printed as it is.
     init(idleLimit: Duration = .seconds(10)) {
@@ -51,19 +51,15 @@ struct EchoTask: ~Copyable, Future {
 
     mutating func poll(_ context: inout Context) -> Poll<Void> {
         while true {
-            switch next?.poll(&context) {
-            case nil:
-                drainReceiveRing()   // bytes that waited while the channel was full
-                // Wait for a byte: for at most `idleLimit` once a line has started.
-                next = Timeout(uartChannel.receive(),
-                               after: length == 0 ? .seconds(86_400) : idleLimit)
-            case .pending?:
-                return .pending
-            case .ready(.timedOut)?:
-                next = nil
+            if !next.isRunning { drainReceiveRing() }   // bytes that waited while the channel was full
+            // Wait for a byte: for at most `idleLimit` once a line has started.
+            guard let received = next.poll(&context, Timeout(uartChannel.receive(),
+                                                           after: length == 0 ? .seconds(86_400) : idleLimit))
+            else { return .pending }
+            switch received {
+            case .timedOut:
                 if length > 0 { emit(timedOut: true) }
-            case .ready(.completed(let byte))?:
-                next = nil
+            case .completed(let byte):
                 if byte == 0x0D || byte == 0x0A {
                     if length > 0 { emit(timedOut: false) }
                 } else if length < line.count {
