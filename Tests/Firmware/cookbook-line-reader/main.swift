@@ -4,8 +4,10 @@
 // gets no byte for 500 ms is printed as it is, marked `(idle timeout)`.
 //
 // The UART receive interrupt (the board's receive hook) moves the received
-// bytes into a Channel; the task receives them with a Timeout. QEMU_INPUT in
-// firmware.env feeds the UART. A test driver ends the run once the input has
+// bytes into a Channel; the task receives them with a Timeout. A byte that
+// finds the channel full is counted (`uartRefused`, like a UART overrun):
+// size the channel for the longest burst. Under QEMU the whole input arrives
+// in one burst (QEMU_INPUT in firmware.env, 80 bytes), so it has 128. A test driver ends the run once the input has
 // been read and the idle timeout has passed.
 //
 // The same task in embassy (Rust), for comparison (heapless::Vec for the line):
@@ -46,22 +48,21 @@ import PollenFirmwareTestSupport   // check(...)
 
 // MARK: - Task
 
-nonisolated(unsafe) var uartBytes = Channel<UInt8, 64>()
-nonisolated(unsafe) var uartSender: ChannelSender<UInt8, 64>? = nil   // for the receive interrupt
+nonisolated(unsafe) var uartBytes = Channel<UInt8, 128>()
+let uartSender = uartBytes.sender()                            // for the receive interrupt
 nonisolated(unsafe) var uartRefused = InterruptCell<UInt32>(0)
 
 /// The UART receive interrupt's hook: the received bytes into the channel.
 func onUARTReceive() {
-    guard let sender = uartSender else { return }
     while let byte = Board.readByte() {
-        if !sender.trySend(byte) { uartRefused.wrappingAdd(1) }
+        if !uartSender.trySend(byte) { uartRefused.wrappingAdd(1) }
     }
 }
 
 /// Prints each line; see the file comment.
 struct LineReader: ~Copyable, Future {
     var line = LineBuffer<16>()
-    var next = Await<Timeout<ChannelReceive<UInt8, 64>>>()
+    var next = Await<Timeout<ChannelReceive<UInt8, 128>>>()
 
     mutating func poll(_ context: inout Context) -> Poll<Never> {
         while true {
@@ -115,7 +116,6 @@ nonisolated(unsafe) var drivers = TaskPool<Driver, 1>(name: "driver")
 @main
 struct CookbookLineReader {
     static func main() {
-        uartSender = uartBytes.sender()
         Board.setReceiveHook { onUARTReceive() }
         var platform = Board.start()                     // turns the UART receive interrupt on
         do throws(CapacityError) {
