@@ -66,6 +66,8 @@ struct InvariantLayoutTests {
             }
         }
         check(UInt8.self)
+        let bytes = Pinned(Channel<UInt8, 4>())
+        #expect(bytes.pointee.sender().channel == bytes.address)   // a borrow is the channel in place
         check(UInt16.self)
         check(UInt64.self)
         check((UInt64, UInt8).self)

@@ -114,8 +114,11 @@ public struct Channel<Element, let capacity: Int>: ~Copyable {
 
     /// A handle through which interrupt handlers and other threads send
     /// (one pointer; copy it freely). Invariant PINNED: see the type's documentation.
-    public mutating func sender() -> ChannelSender<Element, capacity> {
-        ChannelSender(channel: address)
+    public func sender() -> ChannelSender<Element, capacity> {
+        // Safety: the channel's atomics make it address-only, so a borrow of it is
+        // the channel in place (PINNED keeps the address). Nothing is written in
+        // this borrow's scope; the sender writes later, through the ring's protocol.
+        ChannelSender(channel: withUnsafePointer(to: self) { UnsafeMutablePointer(mutating: $0) })
     }
 
     /// The channel's address (invariant PINNED).
