@@ -70,6 +70,14 @@ struct LoopTests {
         #expect(outcome.at == atMS(6))
     }
 
+    @Test("an empty otherwise block is a step that does nothing")
+    func emptyOtherwise() {
+        branchLog = []
+        let (outcome, _) = runAlone(when(false) { branchLog.append("then") } otherwise: {})
+        guard case .second = outcome.value else { Issue.record("expected the second branch"); return }
+        #expect(branchLog.isEmpty)
+    }
+
     @Test("sizes: a loop is its iteration plus a tag and one function value; a branch its larger arm plus a tag, or three function values before it is reached")
     func sizes() {
         let fn = MemoryLayout<() -> Void>.size

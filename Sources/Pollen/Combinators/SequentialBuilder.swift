@@ -82,6 +82,11 @@ public enum SequentialBuilder {
         StepAction(action: action)
     }
 
+    /// An empty block (`otherwise: {}`): a step that does nothing and completes.
+    public static func buildBlock() -> Perform {
+        Perform {}
+    }
+
     /// The first step: built at the sequence's first poll.
     public static func buildPartialBlock<F: Future & ~Copyable>(first: StepFactory<F>) -> Deferred<F> {
         Deferred(first.make)
