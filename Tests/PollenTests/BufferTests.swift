@@ -239,3 +239,23 @@ struct FixedStringTests {
         #expect(mallocs == 0)
     }
 }
+
+@Suite("LineBuffer: partial lines and clear")
+struct LineBufferPartialTests {
+    @Test("hasPartialLine is true only between a line's first byte and its end; clear after CR keeps the LF swallowed")
+    func partial() {
+        var line = LineBuffer<4>()
+        #expect(!line.hasPartialLine)
+        #expect(line.push(0x61) == .partial)
+        #expect(line.hasPartialLine)
+        #expect(line.push(0x0D) == .line)
+        #expect(!line.hasPartialLine)                    // ended
+        line.clear()                                     // the app cleared after the CR…
+        #expect(line.push(0x0A) == .partial)             // …and the LF of CR LF is still swallowed
+        #expect(!line.hasPartialLine)
+        for byte in "abcdef".utf8 { _ = line.push(byte) }
+        #expect(line.hasPartialLine && line.truncated == 2)
+        line.clear()
+        #expect(!line.hasPartialLine && line.truncated == 0)
+    }
+}

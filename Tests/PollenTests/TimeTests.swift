@@ -212,3 +212,18 @@ struct TimerQueueReportTests {
         #expect(peak == 0)
     }
 }
+
+@Suite("Duration.forever")
+struct ForeverTests {
+    @Test("a timer of Duration.forever never fires and arms nothing; a timeout of it waits for its future alone")
+    func foreverNeverFires() {
+        let (outcome, rig) = runAlone(select(Timer.after(.forever), Timer.after(.milliseconds(3))))
+        guard case .second = outcome.value else { Issue.record("the forever timer fired"); return }
+        #expect(outcome.at == atMS(3))
+        #expect(rig.armedTimers == 0)
+        var timer = Timer.after(.forever)
+        var context = Context(waker: handWaker(), now: Instant(ticks: UInt64.max - 1))
+        #expect(!timer.poll(&context).isReady)
+        #expect(context.deadline == .distantFuture)      // registers nothing
+    }
+}

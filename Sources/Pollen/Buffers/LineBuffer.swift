@@ -89,7 +89,20 @@ public struct LineBuffer<let capacity: Int> {
         }
     }
 
-    /// Drops the current line (its bytes and its truncation count).
+    /// Whether a line has started and not ended yet: bytes (stored or truncated)
+    /// were pushed since the last line end. Use it to time out a half-typed line
+    /// without reporting an empty one.
+    ///
+    /// ```swift
+    /// if timedOut && line.hasPartialLine { report(line.bytes, timedOut: true); line.clear() }
+    /// ```
+    public var hasPartialLine: Bool {
+        !ended && (bytes.count > 0 || bytes.dropped > 0)
+    }
+
+    /// Drops the current line (its bytes and its truncation count). A CR pushed
+    /// just before is remembered, so the LF of a CR LF that arrives after a
+    /// `clear()` still does not end an (empty) line.
     ///
     /// ```swift
     /// if idleTimedOut { line.clear() }
@@ -97,6 +110,5 @@ public struct LineBuffer<let capacity: Int> {
     public mutating func clear() {
         bytes.removeAll()
         ended = false
-        afterCR = false
     }
 }

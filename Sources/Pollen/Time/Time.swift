@@ -40,6 +40,14 @@ public struct Duration: Comparable, Hashable, Sendable {
     /// No time at all.
     public static let zero = Duration(ticks: 0)
 
+    /// Longer than any clock reaches: a timer or timeout of this length never fires
+    /// (its deadline saturates to ``Instant/distantFuture`` and registers nothing).
+    ///
+    /// ```swift
+    /// var next = Timeout(rx.receive(), after: lineStarted ? .seconds(2) : .forever)
+    /// ```
+    public static var forever: Duration { Duration(ticks: .max) }
+
     /// `n` microseconds.
     public static func microseconds(_ n: UInt64) -> Duration { Duration(ticks: n) }
     /// `n` milliseconds (saturating).
