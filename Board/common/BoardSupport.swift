@@ -105,6 +105,28 @@ extension BoardSupport {
         writeByte(0x0A)
     }
 
+    /// Writes text made in a `FixedString` (bytes that did not fit it were
+    /// counted there, not written).
+    public static func write<let n: Int>(_ text: FixedString<n>) {
+        text.bytes.forEach { writeByte($0) }
+    }
+
+    /// Writes one line of text with numbers in it, formatted without `String`
+    /// (which allocates), then a newline:
+    ///
+    /// ```swift
+    /// Board.log("request \(id): attempt \(attempt) of 3")
+    /// Board.log("temperature \(celsius, width: 3) C, status \(hex: status, digits: 2)")
+    /// ```
+    ///
+    /// At most 96 bytes per line; the rest is dropped and the line ends with `…`.
+    @inline(never)
+    public static func log(_ text: FixedString<96>) {
+        write(text)
+        if text.dropped > 0 { write("...") }
+        writeByte(0x0A)
+    }
+
     /// Writes `value` in decimal without dividing (the Cortex-M0 has no divide
     /// instruction): subtracts powers of ten, largest first.
     public static func writeDecimal(_ value: UInt32) {

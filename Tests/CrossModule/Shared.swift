@@ -74,3 +74,9 @@ public func blinkForever() -> some Future<Never> & ~Copyable {
         }
     }
 }
+
+/// An interpolated FixedString in user code (no String, no allocation).
+public func status(_ id: UInt16, _ attempt: Int, _ big: UInt64, _ ok: Bool) -> FixedString<64> {
+    let name: FixedString<8> = "radio"
+    return "\(name) request \(id): attempt \(attempt, width: 2) of 3, \(hex: big, digits: 4), \(ok, "ok", "failed")"
+}

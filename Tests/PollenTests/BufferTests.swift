@@ -259,3 +259,36 @@ struct LineBufferPartialTests {
         #expect(!line.hasPartialLine && line.truncated == 0)
     }
 }
+
+@Suite("FixedString interpolation")
+struct FixedStringInterpolationTests {
+    @Test("literal parts, integers (padded, hex), byte buffers, flags and static strings, into inline bytes")
+    func interpolation() {
+        var received = ByteBuffer<8>()
+        for byte in "hi".utf8 { received.append(byte) }
+        let name: FixedString<8> = "radio"
+        let text: FixedString<64> = "\(name) #\(7, width: 3, padding: .zeros) \(hex: UInt16(0xBEEF), digits: 4) \(received) \(true, "ok", "no") \(-12)"
+        #expect(text == "radio #007 beef hi ok -12")
+        #expect(text.dropped == 0)
+        let short: FixedString<4> = "abc\(12345)"
+        #expect(short == "abc")            // the number did not fit whole: not written, counted
+        #expect(short.dropped > 0)
+    }
+
+    @Test("interpolation allocates nothing", .enabled(if: mallocCountingAvailable, mallocCountingSkipReason))
+    func noAllocation() {
+        let id = UInt16(3)
+        var total = 0
+        var warm: FixedString<32> = "request \(id): attempt \(total)"
+        total += warm.count
+        warm.removeAll()
+        pollen_malloc_count_begin()
+        for attempt in 0..<100 {
+            let line: FixedString<32> = "request \(id): attempt \(attempt)"
+            total += line.count
+        }
+        let mallocs = pollen_malloc_count_end()
+        #expect(mallocs == 0)
+        #expect(total > 0)
+    }
+}

@@ -66,7 +66,7 @@ struct LineReader: ~Copyable, Future {
 
     mutating func poll(_ context: inout Context) -> Poll<Never> {
         while true {
-            let idle: Duration = line.bytes.isEmpty ? .seconds(86_400) : .milliseconds(500)
+            let idle: Duration = line.hasPartialLine ? .milliseconds(500) : .forever
             guard let received = next.poll(&context, Timeout(uartBytes.receive(), after: idle)) else { return .pending }
             switch received {
             case .timedOut:
@@ -81,15 +81,12 @@ struct LineReader: ~Copyable, Future {
 }
 
 func report(_ line: LineBuffer<16>, _ note: StaticString) {
-    guard !line.bytes.isEmpty else { return }     // an empty line, or the LF of a CR LF
-    Board.write("line: ")
-    line.bytes.forEach { Board.writeByte($0) }
+    guard !line.bytes.isEmpty else { return }     // an empty line
     if line.truncated > 0 {
-        Board.write(" (truncated: ")
-        Board.writeDecimal(UInt32(line.truncated))
-        Board.write(" bytes)")
+        Board.log("line: \(line.bytes) (truncated: \(line.truncated) bytes)\(note)")
+    } else {
+        Board.log("line: \(line.bytes)\(note)")
     }
-    Board.writeLine(note)
 }
 
 // MARK: - Test driver

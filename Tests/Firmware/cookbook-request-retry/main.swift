@@ -61,15 +61,15 @@ struct Client: ~Copyable, Future {
     mutating func poll(_ context: inout Context) -> Poll<Void> {
         while request <= 3 {
             if context.now >= deadline {                       // no reply in time: send (again)
-                guard attempt < 4 else { say(request, ": failed, no reply after attempt ", attempt); next(); continue }
+                guard attempt < 4 else { Board.log("request \(request): failed, no reply after attempt \(attempt)"); next(); continue }
                 attempt += 1
-                say(request, ": attempt ", attempt)
+                Board.log("request \(request): attempt \(attempt)")
                 _ = requests.trySend(request)                  // a request lost here is retried too
                 deadline = context.now + .milliseconds(200)
             }
             guard let result = reply.poll(&context, Timeout(replies.receive(), at: deadline)) else { return .pending }
             guard case .completed(let id) = result, id == request else { continue }   // timed out, or stale
-            say(request, ": reply on attempt ", attempt)
+            Board.log("request \(request): reply on attempt \(attempt)")
             next()
         }
         return .ready(())
@@ -80,15 +80,6 @@ struct Client: ~Copyable, Future {
         attempt = 0
         deadline = .zero
     }
-}
-
-/// Prints `request <id><what><number>`.
-func say(_ id: UInt32, _ what: StaticString, _ number: UInt32) {
-    Board.write("request ")
-    Board.writeDecimal(id)
-    Board.write(what)
-    Board.writeDecimal(number)
-    Board.writeLine("")
 }
 
 // MARK: - Test driver
@@ -119,7 +110,7 @@ struct Responder: ~Copyable, Future {
             }
             guard let wait = replyDelay(received) else { continue }
             guard delay.poll(&context, .after(wait)) != nil else { return .pending }
-            say(id, ": responder replies to its request ", UInt32(received))
+            Board.log("request \(id): responder replies to its request \(received)")
             if !replies.trySend(id) { Board.writeLine("reply refused... FAIL"); Board.exit(1) }
         }
     }

@@ -56,7 +56,7 @@ struct Worker: Future {
         while done < steps {
             guard case .ready = ticker.poll(&context) else { return .pending }
             done += 1
-            say(run, ": step ", done)
+            Board.log("worker \(run): step \(done)")
         }
         return .ready(done)
     }
@@ -83,24 +83,15 @@ struct Supervisor: ~Copyable, Future {
         while run <= 3 {
             guard let ended = watch.poll(&context, startWorker(workers, run)) else { return .pending }
             switch ended {
-            case .first(.completed(let steps)): say(run, ": finished, steps: ", steps)
-            case .first(.cancelled): say(run, ": cancelled elsewhere")
-            case .second(.stop): say(run, ": stopped by command, cancelled")
-            case .third: say(run, ": over its time budget, cancelled")
+            case .first(.completed(let steps)): Board.log("worker \(run): finished, steps: \(steps)")
+            case .first(.cancelled): Board.log("worker \(run): cancelled elsewhere")
+            case .second(.stop): Board.log("worker \(run): stopped by command, cancelled")
+            case .third: Board.log("worker \(run): over its time budget, cancelled")
             }
             run += 1
         }
         return .ready(())
     }
-}
-
-/// Prints `worker <run><what>[<number>]`.
-func say(_ run: UInt32, _ what: StaticString, _ number: UInt32? = nil) {
-    Board.write("worker ")
-    Board.writeDecimal(run)
-    Board.write(what)
-    if let number { Board.writeDecimal(number) }
-    Board.writeLine("")
 }
 
 // MARK: - Test driver
