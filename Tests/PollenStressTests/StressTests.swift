@@ -183,7 +183,7 @@ struct ThreadedStressTests {
         let platform = ThreadedPlatform()
         let stop = Flag()
         let wakes = [Counter(), Counter()]
-        let threads = Threads()
+        let threads = ThreadGroup()
         startExecutor(executor, on: platform, tasks: players, in: threads)
         for k in 0..<2 {
             // Relay k: whenever it is player k's turn, wake player k (once per turn).
@@ -233,7 +233,7 @@ struct ThreadedStressTests {
         let stop = Flag(), gaveUp = Flag()
         let fullRetries = Counter()
         let deadline = Deadline(seconds: testDeadlineSeconds)
-        let threads = Threads()
+        let threads = ThreadGroup()
         startExecutor(executor, on: platform, tasks: consumers, in: threads)
         for p in 0..<producers {
             threads.start {
@@ -271,7 +271,7 @@ struct ThreadedStressTests {
         let platform = ThreadedPlatform()
         let state = DozeState()
         try! dozers.spawn(Dozer(state: state, platform: platform))
-        let threads = Threads()
+        let threads = ThreadGroup()
         startExecutor(executor, on: platform, tasks: dozers, in: threads)
         let deadline = Deadline(seconds: testDeadlineSeconds)
         var failure: String? = nil
@@ -305,7 +305,7 @@ struct ThreadedStressTests {
     }
 
     @Test("spawns: 4 threads spawn 4,000 jobs each into one 8-slot pool while the executor runs; every job is polled and completes once")
-    func spawnsFromThreads() {
+    func spawnsFromThreadGroup() {
         let spawners = 4, perSpawner = 4_000, total = spawners * perSpawner
         let executor = Pinned(Executor<1>())
         let pool = Pinned(TaskPool<Job, 8>(name: "jobs"))
@@ -315,7 +315,7 @@ struct ThreadedStressTests {
         let stop = Flag(), gaveUp = Flag(), unexpected = Flag()
         let spawned = Counter(), fullRetries = Counter()
         let deadline = Deadline(seconds: testDeadlineSeconds)
-        let threads = Threads()
+        let threads = ThreadGroup()
         startExecutor(executor, on: platform, tasks: jobs, in: threads)
         for s in 0..<spawners {
             threads.start {

@@ -8,33 +8,6 @@ import PollenHost
 import Synchronization
 import Testing
 
-/// Threads started with pthreads, joined together.
-final class Threads: @unchecked Sendable {
-    private final class Start {
-        let body: () -> Void
-        init(_ body: @escaping () -> Void) { self.body = body }
-    }
-    private var handles: [pthread_t] = []
-
-    /// Starts `body` on a new thread.
-    func start(_ body: @escaping () -> Void) {
-        var handle = pthread_t()
-        let start = Unmanaged.passRetained(Start(body)).toOpaque()
-        let rc = pthread_create(&handle, nil, { raw in
-            Unmanaged<Start>.fromOpaque(raw!).takeRetainedValue().body()
-            return nil
-        }, start)
-        precondition(rc == 0, "pthread_create failed")
-        handles.append(handle)
-    }
-
-    /// Waits for every started thread.
-    func join() {
-        for handle in handles { pthread_join(handle, nil) }
-        handles.removeAll()
-    }
-}
-
 /// Monotonic nanoseconds.
 func monotonicNanos() -> UInt64 {
     var ts = timespec()
@@ -113,7 +86,7 @@ final class Mailbox: @unchecked Sendable {
 /// Runs `executor.run(on: platform, idle: .sleep, tasks:)` on a thread of `threads`.
 /// It returns when the test calls `platform.requestStop()`.
 func startExecutor<let words: Int, Tasks: TaskSet>(
-    _ executor: Pinned<Executor<words>>, on platform: ThreadedPlatform, tasks: Tasks, in threads: Threads
+    _ executor: Pinned<Executor<words>>, on platform: ThreadedPlatform, tasks: Tasks, in threads: ThreadGroup
 ) {
     threads.start {
         var platformRef = platform

@@ -149,30 +149,3 @@ struct PaddedWords<let n: Int>: Future {
     var words = InlineArray<n, UInt64>(repeating: 0)
     mutating func poll(_ context: inout Context) -> Poll<Int> { .ready(n * 8) }
 }
-
-/// Threads started with pthreads (Foundation-free), joined together.
-final class ThreadGroup: @unchecked Sendable {
-    private final class Start {
-        let body: () -> Void
-        init(_ body: @escaping () -> Void) { self.body = body }
-    }
-    private var handles: [pthread_t] = []
-
-    /// Starts `body` on a new thread.
-    func start(_ body: @escaping () -> Void) {
-        var handle = pthread_t()
-        let start = Unmanaged.passRetained(Start(body)).toOpaque()
-        let rc = pthread_create(&handle, nil, { raw in
-            Unmanaged<Start>.fromOpaque(raw!).takeRetainedValue().body()
-            return nil
-        }, start)
-        precondition(rc == 0, "pthread_create failed")
-        handles.append(handle)
-    }
-
-    /// Waits for every started thread.
-    func join() {
-        for handle in handles { pthread_join(handle, nil) }
-        handles.removeAll()
-    }
-}
