@@ -166,17 +166,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
         return n
     }
     /// The earliest armed deadline, if any.
-    public var nextDeadline: Instant? {
-        let earliest = min(core.timers.earliest, core.registerDeadline)
-        return earliest == .distantFuture ? nil : earliest
-    }
-
-    /// The earliest armed deadline, read through the pinned core (inside `run`,
-    /// which changes the core through that pointer, never through `self`).
-    static func nextDeadline(_ core: UnsafeMutablePointer<ExecutorCore>) -> Instant? {
-        let earliest = min(core.pointee.timers.earliest, core.pointee.registerDeadline)
-        return earliest == .distantFuture ? nil : earliest
-    }
+    public var nextDeadline: Instant? { core.nextDeadline }
     /// The clock as read at the start of the latest pass.
     public var now: Instant { core.now }
 
@@ -279,9 +269,8 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     /// groups, aligned (Swift lays out a struct's stored properties in order, each
     /// at the next offset its alignment allows; `pin` checks the result).
     static var coreOffset: Int {
-        let end = MemoryLayout<ExecutorHead>.stride &+ maskWords &* MemoryLayout<WakeGroup>.stride
-        let align = MemoryLayout<ExecutorCore>.alignment
-        return (end &+ align &- 1) & ~(align &- 1)
+        alignedUp(MemoryLayout<ExecutorHead>.stride &+ maskWords &* MemoryLayout<WakeGroup>.stride,
+                  to: MemoryLayout<ExecutorCore>.alignment)
     }
 
     /// The pinned core, after checking that the executor has not moved since
@@ -396,7 +385,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
                 _ = Self.fireTimers(core, now: now)
             }
             if Self.runPass(core, tasks, now: now) != 0 || hasReadyTasks { continue }
-            let outcome = platform.idle(until: Self.nextDeadline(core), strategy: strategy,
+            let outcome = platform.idle(until: core.pointee.nextDeadline, strategy: strategy,
                                         isStillIdle: { !self.hasReadyTasks })
             if case .stop = outcome { break }
         }
@@ -452,9 +441,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
 
     /// The flag bits of this pass's wakers (see ``Waker``'s packed word).
     static func wakerFlags(_ groups: UnsafePointer<WakeGroup>) -> UInt32 {
-        let pend = groups.head.pointee.pend.load(ordering: .relaxed) != 0
-        if maskWords > 1 { return Waker.twoLevelBit | Waker.slowPathBit }
-        return pend ? Waker.slowPathBit : 0
+        Waker.flags(twoLevel: maskWords > 1, pend: groups.head.pointee.pend.load(ordering: .relaxed) != 0)
     }
 
     /// Polls one slot through `tasks`, then records or drops its deadline. Returns 1

@@ -45,6 +45,14 @@ public struct ExecutorCore {
     /// Most tasks seen waiting on a deadline at once, once the queue has overflowed.
     public var timerPeakDemand: Int { timers.peakDemand }
 
+    /// The earliest armed deadline (timer queue or deadline register), if any.
+    /// `run` reads it through the pinned core, which it changes through that
+    /// pointer, never through the executor it borrows.
+    var nextDeadline: Instant? {
+        let earliest = min(timers.earliest, registerDeadline)
+        return earliest == .distantFuture ? nil : earliest
+    }
+
     /// `32 × groupCount` slots.
     public var groupCount: Int { Int(storedGroupCountMinusOne) &+ 1 }
 
@@ -66,10 +74,16 @@ public struct ExecutorCore {
         // Safety: PINNED; `groups` is set by the first attach, before any slot exists,
         // and slot < 32 × groupCount (slots are only handed out below that).
         let groups = UnsafePointer(core.pointee.groups.unsafelyUnwrapped)
-        return Waker(groups: groups, slot: slot,
-                     generation: groups.generation(ofSlot: slot),
-                     twoLevel: core.pointee.storedGroupCountMinusOne != 0,
-                     pend: groups.head.pointee.pend.load(ordering: .relaxed) != 0)
+        return waker(core, forSlot: slot, generation: groups.generation(ofSlot: slot))
+    }
+
+    /// A waker for the task of `generation` in `slot` of the executor whose core is
+    /// at `core` (the executor's width and pend hook decide its flags).
+    static func waker(_ core: UnsafeMutablePointer<ExecutorCore>, forSlot slot: Int, generation: UInt8) -> Waker {
+        let groups = UnsafePointer(core.pointee.groups.unsafelyUnwrapped)
+        return Waker(groups: groups, slot: slot, generation: generation,
+                     flags: Waker.flags(twoLevel: core.pointee.storedGroupCountMinusOne != 0,
+                                        pend: groups.head.pointee.pend.load(ordering: .relaxed) != 0))
     }
 
     /// Ends the task in `slot`: advances the slot's generation, so every waker

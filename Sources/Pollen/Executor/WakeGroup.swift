@@ -53,6 +53,13 @@ public struct WakeGroup: ~Copyable {
         passWord = 0
     }
 
+    /// The generation a slot moves to from `current` when a task starts (`odd`:
+    /// the next odd value) or ends (the next even value).
+    @inline(__always)
+    static func nextGeneration(after current: UInt8, odd: Bool) -> UInt8 {
+        current &+ ((current & 1 == 0) == odd ? 1 : 2)
+    }
+
     static var readyOffset: Int { 0 }
     static var generationsOffset: Int { 4 }
     static var registeredOffset: Int { 36 }
@@ -141,8 +148,7 @@ extension UnsafePointer where Pointee == WakeGroup {
     /// calls it (invariant CLAIMED), so a load and a store suffice.
     func startTask(slot: Int) -> UInt8 {
         let group = self + (slot &>> 5)
-        let current = group.generation(bit: slot & 31)
-        let value = current & 1 == 0 ? current &+ 1 : current &+ 2
+        let value = WakeGroup.nextGeneration(after: group.generation(bit: slot & 31), odd: true)
         group.setGeneration(bit: slot & 31, value)
         return value
     }
@@ -153,8 +159,7 @@ extension UnsafePointer where Pointee == WakeGroup {
     /// the ready bits. Executor's thread only (invariant CLAIMED).
     func endTask(slot: Int) {
         let group = self + (slot &>> 5)
-        let current = group.generation(bit: slot & 31)
-        group.setGeneration(bit: slot & 31, current & 1 == 1 ? current &+ 1 : current &+ 2)
+        group.setGeneration(bit: slot & 31, WakeGroup.nextGeneration(after: group.generation(bit: slot & 31), odd: false))
         let keep = ~(1 &<< UInt32(truncatingIfNeeded: slot & 31))
         let registered = group.registered.pointee.load(ordering: .relaxed)
         if registered & ~keep != 0 { group.registered.pointee.store(registered & keep, ordering: .relaxed) }

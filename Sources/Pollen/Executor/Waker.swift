@@ -46,14 +46,19 @@ public struct Waker: @unchecked Sendable {
     static var twoLevelBit: UInt32 { 0x4000 }
     static var slowPathBit: UInt32 { 0x8000 }
 
+    /// The flag bits of a waker of an executor that has more than 32 slots
+    /// (`twoLevel`: also set the summary bit) or a pend hook (`pend`); either takes
+    /// the wake's slow path.
+    @inline(__always)
+    static func flags(twoLevel: Bool, pend: Bool) -> UInt32 {
+        (twoLevel ? twoLevelBit : 0) | (twoLevel || pend ? slowPathBit : 0)
+    }
+
     /// A waker for `slot` of the executor whose group 0 is `groups`, for the task of
-    /// `generation`. `slowPath`: the wake must also set the summary bit or call the
-    /// pend hook.
-    init(groups: UnsafePointer<WakeGroup>, slot: Int, generation: UInt8, twoLevel: Bool, pend: Bool) {
+    /// `generation`, with the `flags` of ``flags(twoLevel:pend:)``.
+    init(groups: UnsafePointer<WakeGroup>, slot: Int, generation: UInt8, flags: UInt32) {
         self.group = groups + (slot &>> 5)
-        self.packed = UInt32(truncatingIfNeeded: slot & 0x3FF)
-            | (twoLevel ? Self.twoLevelBit : 0)
-            | (twoLevel || pend ? Self.slowPathBit : 0)
+        self.packed = UInt32(truncatingIfNeeded: slot & 0x3FF) | flags
             | UInt32(truncatingIfNeeded: Int(generation) &<< 16)
     }
 

@@ -130,8 +130,7 @@ public struct Channel<Element, let capacity: Int>: ~Copyable {
     /// aligned for the element (Swift lays out stored properties in order, each at
     /// the next offset its alignment allows).
     static var cellsOffset: Int {
-        let align = MemoryLayout<Element?>.alignment
-        return (MemoryLayout<UInt>.stride &+ align &- 1) & ~(align &- 1)
+        alignedUp(MemoryLayout<UInt>.stride, to: MemoryLayout<Element?>.alignment)
     }
 
     /// Sends `element` if there is room; `false` (nothing sent) when full. From
@@ -177,9 +176,7 @@ public struct Channel<Element, let capacity: Int>: ~Copyable {
 
     /// Offset of cell 0's sequence word: right after the cells, aligned for a word.
     static var sequencesOffset: Int {
-        let end = cellsOffset &+ capacity &* MemoryLayout<Element?>.stride
-        let align = MemoryLayout<UInt>.alignment
-        return (end &+ align &- 1) & ~(align &- 1)
+        alignedUp(cellsOffset &+ capacity &* MemoryLayout<Element?>.stride, to: MemoryLayout<UInt>.alignment)
     }
 
     /// Cell `index`'s sequence word, as an atomic.

@@ -191,11 +191,8 @@ public struct SlotReservation<Task: Future & ~Copyable, let capacity: Int>: ~Cop
         // generation is the next odd one.
         let link = pool.pointee.link
         let slot = link.base &+ index
-        let current = link.groups.generation(ofSlot: slot)
-        let core = link.executor.unsafelyUnwrapped
-        return Waker(groups: link.groups, slot: slot, generation: current &+ 1,
-                     twoLevel: core.pointee.storedGroupCountMinusOne != 0,
-                     pend: link.groups.head.pointee.pend.load(ordering: .relaxed) != 0)
+        let next = WakeGroup.nextGeneration(after: link.groups.generation(ofSlot: slot), odd: true)
+        return ExecutorCore.waker(link.executor.unsafelyUnwrapped, forSlot: slot, generation: next)
     }
 
     /// Starts `task` detached in the reserved slot.

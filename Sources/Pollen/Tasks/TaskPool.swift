@@ -160,8 +160,7 @@ public struct TaskPool<Task: Future & ~Copyable, let capacity: Int>: ~Copyable {
         case .pending:
             return .pending
         case .ready(let value):
-            slot.pointee.task = nil
-            pool.pointee.link.endTask(slot: pool.pointee.link.base &+ index)
+            endTask(pool, index)
             // Re-read: the handle may have been dropped meanwhile (detached).
             if slot.currentState() == .joinable {
                 slot.pointee.output = value
@@ -177,10 +176,16 @@ public struct TaskPool<Task: Future & ~Copyable, let capacity: Int>: ~Copyable {
     /// Drops the running task in slot `index` (cancellation): its future's deinit
     /// runs, the task ends, and the slot is freed. Executor's thread only.
     static func cancel(_ pool: UnsafeMutablePointer<Self>, _ index: Int) {
-        let slot = slot(pool, index)
-        slot.pointee.task = nil
+        endTask(pool, index)
+        slot(pool, index).setState(.free)
+    }
+
+    /// Drops the task's future (its deinit runs) and ends the task (generation
+    /// advanced, deadline and ready bits dropped); the caller then publishes the
+    /// slot's new state. Executor's thread only.
+    static func endTask(_ pool: UnsafeMutablePointer<Self>, _ index: Int) {
+        slot(pool, index).pointee.task = nil
         pool.pointee.link.endTask(slot: pool.pointee.link.base &+ index)
-        slot.setState(.free)
     }
 
     /// Takes the output of the finished task in slot `index` and frees the slot.

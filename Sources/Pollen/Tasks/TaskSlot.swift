@@ -49,9 +49,7 @@ struct TaskSlot<Task: Future & ~Copyable>: ~Copyable {
     /// Offset of `state` in the slot: Swift lays out stored properties in order,
     /// each at the next offset its alignment allows (`InvariantLayoutTests` checks it).
     static var stateOffset: Int {
-        let align = MemoryLayout<Task.Output?>.alignment
-        let outputOffset = (MemoryLayout<Task?>.size &+ align &- 1) & ~(align &- 1)
-        return outputOffset &+ MemoryLayout<Task.Output?>.size
+        alignedUp(MemoryLayout<Task?>.size, to: MemoryLayout<Task.Output?>.alignment) &+ MemoryLayout<Task.Output?>.size
     }
 }
 
