@@ -93,8 +93,9 @@ let hostRest: [Target] = [
 // The board layer (firmware only). Its sources stay in Board/common and Board/<board>;
 // each target names its files, and excludes the folder's other files.
 let commonC = ["startup.c", "semihosting.c", "libc.c", "aeabi.c", "atomics_64.c", "atomics_armv6m.c"]
-let commonSwift = ["BoardSupport.swift", "CortexM.swift", "CortexMPlatform.swift", "DeviceInterrupts.swift"]
-let boardFiles = ["Board.swift", "InterruptHandlers.swift", "board.env", "toolset.json"]
+let commonSwift = ["BoardSupport.swift", "CortexM.swift", "CortexMPlatform.swift", "DeviceInterrupts.swift",
+                   "CortexMClock.swift"]
+let boardFiles = ["Board.swift", "InterruptHandlers.swift", "board.env", "toolset.json", "Clock.swift"]
 
 func boardLayer(_ board: String) -> [Target] {
     [
@@ -127,8 +128,8 @@ func boardLayer(_ board: String) -> [Target] {
             name: "PollenBoardMinimal",
             dependencies: ["PollenCortexM"],
             path: "Board/\(board)",
-            exclude: boardFiles.filter { $0 != "Board.swift" },
-            sources: ["Board.swift"],
+            exclude: boardFiles.filter { $0 != "Board.swift" && $0 != "Clock.swift" },
+            sources: ["Board.swift", "Clock.swift"],
             swiftSettings: crossModule),
         // The board's device-interrupt handlers (UART receive, software interrupt),
         // which make `Board.start()` available. Re-exports PollenBoardMinimal.

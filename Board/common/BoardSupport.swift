@@ -24,7 +24,9 @@
 //                  (`receiveOverruns`), so that loss is never silent;
 //   software IRQ → `pendSoftwareInterrupt()` pends it in the NVIC; its handler
 //                  calls the hook set with `setSoftwareInterruptHook`;
-//   SysTick      → 1 ms tick counted by CortexMPlatform.swift; wakes `wfi`.
+//   alarm IRQ    → the tickless clock's one-shot alarm (CortexMClock.swift): the
+//                  next deadline, or the clock's maintenance; wakes `wfi`.
+//                  No periodic tick: SysTick stays off.
 
 import Pollen
 import PollenCortexMSupport
@@ -40,7 +42,7 @@ public typealias InterruptHook = @convention(c) () -> Void
 public protocol BoardSupport {
     /// The board's name as `Board/build --board` spells it, e.g. "mps2-an386".
     static var name: StaticString { get }
-    /// Core clock in Hz; SysTick counts at this rate.
+    /// Core clock in Hz.
     static var cpuHz: UInt32 { get }
     /// NVIC number of the console UART's receive interrupt.
     static var uartReceiveIRQ: UInt32 { get }
@@ -66,27 +68,47 @@ public protocol BoardSupport {
     static var isLEDOn: Bool { get }
 }
 
+// MARK: - The clock
+
+extension BoardSupport where Self: TicklessTimerHardware {
+    /// Starts the board's tickless clock (CortexMClock.swift): the microsecond
+    /// counter and its one-shot alarm, which is armed at once for the clock's
+    /// maintenance. No periodic interrupt. Returns the platform for the executor.
+    /// For apps that use neither the UART receive path nor the software
+    /// interrupt (they stay disabled); the console still transmits.
+    @discardableResult
+    public static func startClock() -> TicklessPlatform<Self> {
+        SysTick.stop()
+        startCounter()
+        withInterruptsMasked { TicklessAlarm.program(Self.self) }
+        NVIC.enable(alarmIRQ)
+        return TicklessPlatform<Self>()
+    }
+
+    /// The clock only: ``startClock()``, under its name from the SysTick era.
+    @available(*, deprecated, renamed: "startClock()")
+    @discardableResult
+    public static func startTicks() -> TicklessPlatform<Self> { startClock() }
+
+    /// Microseconds since the clock started (zero before it), to the
+    /// microsecond: the executor's own clock (`CortexMPlatform.now()`), readable
+    /// from any interrupt priority.
+    @inline(__always)
+    public static func now() -> Instant {
+        Instant(ticks: TicklessClock.now(Self.self))
+    }
+
+    /// Times the executor's idle step woke from `wfi` since start-up (see
+    /// ``TicklessPlatform/idleWakeups``).
+    public static var idleWakeups: UInt32 { TicklessPlatform<Self>.idleWakeups }
+
+    /// Alarm interrupts taken since start-up (``TicklessAlarm/interruptCount``).
+    public static var alarmInterrupts: UInt32 { TicklessAlarm.interruptCount }
+}
+
 // MARK: - Everything built on the requirements
 
 extension BoardSupport {
-    /// Starts SysTick only: one interrupt per millisecond, which also bounds every
-    /// `wfi`. Returns the platform for the executor. For apps that use neither the
-    /// UART receive path nor the software interrupt (they stay disabled); the
-    /// console still transmits.
-    @inline(__always) @discardableResult
-    public static func startTicks() -> CortexMPlatform {
-        SysTick.start(cyclesPerTick: cpuHz / 1_000)
-        return CortexMPlatform(cpuHz: cpuHz)
-    }
-
-    /// Microseconds since SysTick started (zero before it), to the microsecond:
-    /// for measuring. Never decreases, and never below the executor's clock
-    /// (`CortexMPlatform.now()`, 1 ms resolution) read at the same moment. See
-    /// `CortexMPlatform.currentMicroseconds()`.
-    public static func now() -> Instant {
-        Instant(ticks: CortexMPlatform(cpuHz: cpuHz).currentMicroseconds())
-    }
-
     /// Writes a string literal to the console. No formatting code is linked.
     /// (Never inlined: one copy of the loop serves every call site.)
     @inline(never)

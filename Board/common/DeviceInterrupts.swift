@@ -8,7 +8,7 @@
 // no device interrupt (blinky) depend on PollenBoardMinimal instead
 // (DEVICE_INTERRUPTS=none in a repository app's firmware.env): the handlers are
 // then not linked, the vectors fall back to Default_Handler, and the app starts
-// the clock with `Board.startTicks()`. Calling `Board.start()` or
+// the clock with `Board.startClock()`. Calling `Board.start()` or
 // `Board.readByte()` there is a compile error, not a silent no-op. (The ring and
 // hooks below are linked only when something uses them: --gc-sections.)
 
@@ -100,12 +100,13 @@ package func runUARTReceiveHook() { uartReceiveHook?() }
 @inline(__always)
 package func runSoftwareInterruptHook() { softwareInterruptHook?() }
 
-extension BoardSupport where Self: DeviceInterruptSupport {
-    /// Starts the 1 ms SysTick, enables the UART receive and software
-    /// interrupts in the NVIC, and returns the platform for the executor.
+extension BoardSupport where Self: DeviceInterruptSupport & TicklessTimerHardware {
+    /// Starts the tickless clock (``BoardSupport/startClock()``), enables the UART
+    /// receive and software interrupts in the NVIC, and returns the platform for
+    /// the executor.
     @inline(__always)
-    public static func start() -> CortexMPlatform {
-        let platform = startTicks()
+    public static func start() -> TicklessPlatform<Self> {
+        let platform = startClock()
         enableReceiveInterrupt()
         NVIC.enable(softwareIRQ)
         return platform
