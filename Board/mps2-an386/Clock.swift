@@ -46,11 +46,18 @@ extension Board: TicklessTimerHardware {
     public static func readCounter() -> UInt32 { pollen_register_load(0x4002_8018) }   // COUNTER
 
     /// Loads the countdown with `span` µs of 25 MHz cycles and starts it, its
-    /// interrupt enabled. RELOAD is the longest count, so a missed acknowledge
-    /// would interrupt again only 171.8 s later.
+    /// interrupt enabled.
+    ///
+    /// RELOAD is 25 cycles (1 µs), not the longest count: QEMU 7.2's model of
+    /// this timer, under `-icount`, sometimes lets a long countdown pass zero
+    /// without interrupting, and interrupts only at the next zero (seen with
+    /// RELOAD = 2^32 − 1: a 60 s alarm came 231.8 s late, once the virtual clock
+    /// was past about 300 s; `.build/exp`-style check: APB timer against the
+    /// FPGA's CLK1HZ). With a 1 µs reload such a miss costs 1 µs. The handler
+    /// stops the timer, so the reload never runs on its own.
     public static func armAlarm(target: UInt32, span: UInt32) {
         AlarmTimer.ctrl.store(0)
-        AlarmTimer.reload.store(0xFFFF_FFFF)
+        AlarmTimer.reload.store(25)
         AlarmTimer.value.store(span &* 25)
         AlarmTimer.ctrl.store(AlarmTimer.ctrlEnable | AlarmTimer.ctrlInterruptEnable)
     }
