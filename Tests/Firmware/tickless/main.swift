@@ -7,9 +7,10 @@
 //    wakes exactly once per toggle: 20 wake-ups, 20 alarm interrupts (the
 //    SysTick clock took 10,000 interrupts for the same).
 // 2. The set-alarm race: an alarm requested for a deadline that has already
-//    passed fires at once; and a sweep arms the alarm for a deadline 2 µs
-//    ahead, later by 2 instructions each round, so that the deadline passes
-//    before, during and after the arming. Every round must wake at or after
+//    passed fires at once; and a sweep arms the alarm for the counter's next
+//    count, 2 instructions later each round, so that the deadline passes
+//    before, during (between the alarm code's counter read and its compare
+//    write) and after the arming. Every round must wake at or after
 //    the deadline and within 5 µs of it; a compare channel set to a count just
 //    passed would sleep a counter wrap (71.6 min) instead.
 // 3. A long timer: 10 minutes, past the mps2-an386's alarm span (171.8 s), is
@@ -159,20 +160,26 @@ struct TicklessTest {
         // Already passed: the handler runs as soon as interrupts are unmasked.
         let before = Board.alarmInterrupts
         pollen_disable_irq()
-        TicklessAlarm.request(Board.self, Board.now(), for: .threadMode)
+        TicklessAlarm.request(Board.self, Instant(ticks: Board.now().ticks &- 3), for: .threadMode)   // 3 µs ago
         let pended = Board.alarmInterrupts == before   // masked: not yet run
         pollen_enable_irq()
         check("an alarm for a deadline already passed fires at once",
               pended && Board.alarmInterrupts == before &+ 1)
 
-        // The sweep: deadline 2 µs ahead, armed 2 instructions later each round.
+        // The sweep: each round starts just after the counter ticked, takes the
+        // next count as the deadline (under 1 µs ahead), waits 2 instructions
+        // more than the round before (2 ns under -icount shift=0), then arms:
+        // over the rounds the deadline passes before, during and after arming.
         var early: UInt32 = 0
         var late: UInt32 = 0
         var passedBeforeArming: UInt32 = 0
         var worst = Duration.zero
-        for round: UInt32 in 0..<2_000 {
+        for round: UInt32 in 0..<raceRounds {
             pollen_disable_irq()
-            let deadline = Board.now() + .microseconds(2)
+            let start = Board.now()
+            var deadline = Board.now()
+            while deadline == start { deadline = Board.now() }   // just ticked
+            deadline = deadline + .microseconds(1)
             pollen_spin(round)
             if Board.now() >= deadline { passedBeforeArming &+= 1 }
             TicklessAlarm.request(Board.self, deadline, for: .threadMode)
@@ -193,11 +200,11 @@ struct TicklessTest {
             if lateness > worst { worst = lateness }
         }
         TicklessAlarm.request(Board.self, nil, for: .threadMode)
-        check("set-alarm race: 2,000 rounds, none early, none more than 5 us late",
+        check("set-alarm race: 1,200 rounds, none early, none more than 5 us late",
               early == 0 && late == 0, late)
         check("set-alarm race: the deadline passed before arming in some rounds, not in others",
-              passedBeforeArming > 0 && passedBeforeArming < 2_000, passedBeforeArming)
-        Board.log("  race: deadline passed before arming in \(passedBeforeArming) of 2000 rounds; worst lateness \(UInt32(truncatingIfNeeded: worst.ticks)) us")
+              passedBeforeArming > 0 && passedBeforeArming < raceRounds, passedBeforeArming)
+        Board.log("  race: deadline passed before arming in \(passedBeforeArming) of 1200 rounds; worst lateness \(UInt32(truncatingIfNeeded: worst.ticks)) us")
     }
 
     /// Part 3: a timer longer than the alarm's span.
@@ -293,3 +300,5 @@ struct TicklessTest {
 }
 
 nonisolated(unsafe) var stopTicker = false
+/// Rounds of the set-alarm sweep: 2 ns apart, 2.4 µs in all.
+let raceRounds: UInt32 = 1_200
