@@ -94,7 +94,7 @@ nonisolated(unsafe) var drivers = TaskPool<Driver, 1>(name: "driver")
 @main
 struct IRQSpawn {
     static func main() {
-        Board.startTicks()
+        Board.startClock()
         var platform = CortexMPlatform(cpuHz: Board.cpuHz)
         let job: PoolRef<Job, 4>
         let driver: PoolRef<Driver, 1>

@@ -211,7 +211,7 @@ struct IRQWake {
         // Not `Board.start()`: that would turn the UART receive interrupt on
         // at once, and QEMU's input could arrive before the echo task parks.
         // The echo task turns it on itself.
-        Board.startTicks()
+        Board.startClock()
         NVIC.enable(Board.softwareIRQ)
         var platform = CortexMPlatform(cpuHz: Board.cpuHz)
         Board.setSoftwareInterruptHook { onSoftwareInterrupt() }
