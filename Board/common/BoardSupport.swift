@@ -184,6 +184,10 @@ extension BoardSupport {
 
     /// Size of the main stack, in bytes (from the linker script).
     public static var stackSizeBytes: UInt32 { pollen_stack_size_bytes() }
+
+    /// Size of this image's `.text` section, in bytes (from the linker script's
+    /// `__text_start` and `__text_end`): what a test prints to track code size.
+    public static var textBytes: UInt32 { pollen_text_bytes() }
 }
 
 /// 10^(k-1) for `power` == 10^k, k in 1...9, without a division.
