@@ -76,8 +76,14 @@ extension BoardSupport where Self: TicklessTimerHardware {
     /// maintenance. No periodic interrupt. Returns the platform for the executor.
     /// For apps that use neither the UART receive path nor the software
     /// interrupt (they stay disabled); the console still transmits.
+    ///
+    /// Call it once, first: a second call returns the platform and leaves the
+    /// running clock alone (restarting the counter would move time backwards
+    /// under every armed timer). Before it, `now()` reads the hardware counter
+    /// unconfigured, which is meaningless.
     @discardableResult
     public static func startClock() -> TicklessPlatform<Self> {
+        if !TicklessClock.markStarted() { return TicklessPlatform<Self>() }
         SysTick.stop()
         startCounter()
         withInterruptsMasked { TicklessAlarm.program(Self.self) }

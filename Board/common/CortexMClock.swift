@@ -87,8 +87,20 @@ public protocol TicklessTimerHardware {
 
 // MARK: - The clock
 
+/// Whether `startClock()` has run (thread mode, start-up).
+nonisolated(unsafe) var clockStarted = false
+
 /// The 64-bit microsecond clock over a board's counter (see the file comment).
 public enum TicklessClock {
+    /// Records the clock's start; `false` if it had already started.
+    static func markStarted() -> Bool {
+        withInterruptsMasked {
+            if clockStarted { return false }
+            clockStarted = true
+            return true
+        }
+    }
+
     /// Microseconds since the clock started: lock-free, safe from any
     /// interrupt priority, never torn (invariant "clock period").
     @inline(__always)
