@@ -9,10 +9,9 @@
 // `run` holds the executor.
 //
 // "Never early" is checked against the executor's clock at fire time
-// (`context.now`) and a fresh `Board.now()` (the same clock, read later). No
-// `-icount`: the lateness printed is then QEMU's real-time wake-up latency on
-// the host (a millisecond or so on a loaded machine); Tests/Firmware/tickless
-// measures it under `-icount`, where it is a couple of microseconds.
+// (`context.now`) and a fresh `Board.now()` (the same clock, read later). Runs
+// under `-icount` (firmware.env): without it the lateness is QEMU's real-time
+// wake-up latency on the host (a millisecond or more on a loaded machine).
 
 /// Fire order of the timer probes, one hex digit (the probe's id) each.
 import Pollen
@@ -216,9 +215,9 @@ struct Timers {
         spawn(ticker, TickerTask())
         drive(all, for: .milliseconds(1_000)) { tickerDone }
         check("ticker: 20 periods, none early", tickerPeriods == 20 && !tickerEarly && tickerReadies <= 20)
-        // The tolerance is for the last tick's lateness alone (about a tick,
-        // plus host hiccups: QEMU's clock is the host's). A ticker that
-        // re-armed from each late tick would drift by ~0.5 ms per tick.
+        // The tolerance is for the last tick's lateness alone (microseconds
+        // under -icount). A ticker that re-armed from each late tick would
+        // drift with every tick.
         check("ticker: 20 x 10 ms take 200 ms (+ at most 5 ms)",
               tickerElapsed >= .milliseconds(200) && tickerElapsed < .milliseconds(205),
               UInt32(truncatingIfNeeded: tickerElapsed.ticks))
