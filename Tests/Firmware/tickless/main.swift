@@ -22,6 +22,10 @@
 // 5. An hour and 12 minutes of a 1 s ticker (past 2^32 µs on both boards):
 //    exactly 4,320 ticks, none early, one wake-up each (plus the clock's own
 //    maintenance alarms, at most one per half-period of the counter).
+// 6. A second requester of the alarm (what an executor in an interrupt handler
+//    will be: its own entry and NVIC line, here the software interrupt's) with
+//    a deadline before the thread's: the alarm handler pends its line at its
+//    deadline, and the thread still wakes at its own.
 
 import Pollen
 import PollenBoardMinimal
@@ -128,6 +132,7 @@ struct TicklessTest {
         longTimer(&platform, timer, all)
         counterWrap(&platform, ticks, all)
         hourTicker(&platform, ticks, all)
+        secondRequester()
         Board.exit(0)
     }
 
@@ -282,6 +287,34 @@ struct TicklessTest {
         cancelTicks(ticks, all)
     }
 
+    /// Part 6: a second requester (as an executor in an interrupt handler
+    /// would be: its own table entry and NVIC line) folded into the same alarm.
+    @inline(never)
+    static func secondRequester() {
+        let start = Board.now()
+        let early = start + .milliseconds(1)
+        let late = start + .milliseconds(2)
+        secondFiredAt = nil
+        NVIC.enable(Board.softwareIRQ)
+        TicklessAlarm.request(Board.self, early, for: AlarmRequester(index: 1, pending: Board.softwareIRQ))
+        var platform = CortexMPlatform()
+        var wakeups: UInt32 = 0
+        while platform.now() < late {
+            _ = platform.idle(until: late, strategy: .sleep, isStillIdle: { true })
+            wakeups &+= 1
+        }
+        let threadAt = platform.now()
+        NVIC.disable(Board.softwareIRQ)
+        guard let fired = secondFiredAt else {
+            check("second requester: its line was pended at its deadline", false)
+            return
+        }
+        check("second requester: its line was pended at its deadline (1 ms), within 5 us",
+              fired >= early && fired - early <= .microseconds(5), UInt32(truncatingIfNeeded: (fired - early).ticks))
+        check("second requester: the thread's own deadline (2 ms) still came, within 5 us",
+              threadAt >= late && threadAt - late <= .microseconds(5) && wakeups == 2, wakeups)
+    }
+
     static func resetTicks() {
         tickCount = 0
         missedTicks = 0
@@ -300,5 +333,14 @@ struct TicklessTest {
 }
 
 nonisolated(unsafe) var stopTicker = false
+/// When the software interrupt ran for the second requester (part 6).
+nonisolated(unsafe) var secondFiredAt: Instant? = nil
+
+/// The software interrupt line (31 on the mps2-an386, 20 on the micro:bit; this
+/// test links no device-interrupt module, so it brings the handler): part 6.
+@_cdecl("IRQ31_Handler")
+public func softwareInterrupt31() { secondFiredAt = Board.now() }
+@_cdecl("IRQ20_Handler")
+public func softwareInterrupt20() { secondFiredAt = Board.now() }
 /// Rounds of the set-alarm sweep: 2 ns apart, 2.4 µs in all.
 let raceRounds: UInt32 = 1_200
