@@ -122,7 +122,7 @@ let architectures: [String: ArchitectureLayer] = [
     "cortex-m": ArchitectureLayer(
         folder: "Board/cortex-m", cModule: "PollenCortexMSupport", swiftModule: "PollenCortexM",
         cFiles: ["startup.c", "semihosting.c", "aeabi.c", "atomics_64.c", "atomics_armv6m.c"],
-        headers: ["cortexm.h", "atomics_rmw.h", "module.modulemap"],
+        headers: ["cortexm.h", "module.modulemap"],
         swiftFiles: ["CortexMBoard.swift", "CortexM.swift", "CortexMPlatform.swift"]),
     // Every RV32 board with the machine-mode CLINT and PLIC (SiFive layout):
     // reset, trap vector, fault reports, semihosting exit, 64-bit division
@@ -130,7 +130,7 @@ let architectures: [String: ArchitectureLayer] = [
     // RISCVPlatform, CLINT, PLIC, CSRs (Swift, PollenRISCV).
     "riscv": ArchitectureLayer(
         folder: "Board/riscv", cModule: "PollenRISCVSupport", swiftModule: "PollenRISCV",
-        cFiles: ["startup.S", "traps.c", "semihosting.c", "libgcc.c"],
+        cFiles: ["startup.S", "traps.c", "semihosting.c", "libgcc.c", "atomics_64.c"],
         headers: ["riscv.h", "module.modulemap"],
         swiftFiles: ["RISCVBoard.swift", "RISCV.swift", "RISCVPlatform.swift"]),
 ]
@@ -158,7 +158,7 @@ func boardLayer(_ board: String) -> [Target] {
         .target(
             name: "PollenLibC",
             path: "Board/common",
-            exclude: commonSwift,
+            exclude: commonSwift + ["atomics_rmw.h"],
             sources: ["libc.c"],
             publicHeadersPath: ".",   // no headers: nothing here is called from Swift
             cSettings: [.unsafeFlags([
@@ -170,7 +170,7 @@ func boardLayer(_ board: String) -> [Target] {
             name: "PollenBoardCommon",
             dependencies: ["Pollen"],
             path: "Board/common",
-            exclude: ["libc.c"],
+            exclude: ["libc.c", "atomics_rmw.h"],
             sources: commonSwift,
             swiftSettings: crossModule),
         // The architecture layer's C: Swift sees its header through the folder's
