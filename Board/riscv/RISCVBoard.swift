@@ -67,12 +67,16 @@ extension RISCVBoard {
     @inline(__always)
     public static func enableSoftwareInterrupt() { pollen_mie_set(UInt32(POLLEN_MIE_MSIE)) }
 
-    /// Raises the machine software interrupt (CLINT msip = 1); the fence makes
-    /// the store reach the CLINT before the next instruction, so with
-    /// interrupts enabled its handler has run when this returns.
+    /// Raises the machine software interrupt (CLINT msip = 1), then reads
+    /// `mip`: a CSR access after the store, so with interrupts enabled its
+    /// handler has run when this returns. (The hart takes a pending interrupt
+    /// at an instruction boundary; QEMU checks for one only at the end of a
+    /// translated block, and ends the block at every CSR instruction. Without
+    /// the read the handler ran a few instructions late under QEMU, after code
+    /// that expected it done.)
     @inline(__always)
     public static func raiseSoftwareInterrupt() {
         CLINT.raiseSoftwareInterrupt()
-        pollen_fence()
+        _ = pollen_mip()
     }
 }
