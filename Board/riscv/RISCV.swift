@@ -77,8 +77,10 @@ public enum CLINT {
 /// (context 0). Sources 1...52 on the FE310; 0 is "no source".
 public enum PLIC {
     /// Allows `source` to interrupt: priority 1 (0 would mean "never"), its
-    /// enable bit set, threshold 0, and mie.MEIE so the PLIC reaches the hart.
+    /// enable bit set, threshold 0, and mie.MEIE so the PLIC reaches the hart
+    /// (whose trap dispatcher then claims it and runs `IRQ<source>_Handler`).
     public static func enable(_ source: UInt32) {
+        pollen_plic_start()
         mmio(0x0C00_0000 &+ UInt(source) &* 4).store(1)                   // priority
         let enable = enableRegister(source)
         withInterruptsMasked { enable.store(enable.load() | 1 &<< (source % 32)) }

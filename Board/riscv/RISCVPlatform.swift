@@ -33,15 +33,37 @@ public struct RISCVPlatform<Device: RISCVBoard>: Platform {
     @inline(__always)
     public init() {}
 
-    /// mtime ticks per microsecond (10 under QEMU's sifive_e).
+    /// mtime ticks per microsecond (10 under QEMU's sifive_e); below 2^16.
     @inline(__always)
-    static var ticksPerMicrosecond: UInt64 { UInt64(widening: Device.mtimeHz / 1_000_000) }
+    static var ticksPerMicrosecond: UInt32 { Device.mtimeHz / 1_000_000 }
 
     /// Microseconds since reset, from mtime. Never decreases. Safe from any
     /// context.
     @inline(__always)
     public static func currentMicroseconds() -> UInt64 {
-        CLINT.time / ticksPerMicrosecond
+        divide(CLINT.time, by: ticksPerMicrosecond)
+    }
+
+    /// `n / divisor` for a `divisor` below 2^16, as four 32-bit divisions of
+    /// 16-bit digits (schoolbook long division: each partial remainder is below
+    /// the divisor, so remainder << 16 | digit fits 32 bits). With a constant
+    /// divisor each one is a multiply-high and a shift, about 25 instructions in
+    /// all, whatever `n`. (A plain UInt64 division is a call of __udivdi3 on
+    /// RV32 at -Osize: 64 shift-and-subtract steps once mtime passes 2^32,
+    /// after 7 minutes at 10 MHz.)
+    @inline(__always)
+    static func divide(_ n: UInt64, by divisor: UInt32) -> UInt64 {
+        let high = UInt32(truncatingIfNeeded: n &>> 32)
+        let low = UInt32(truncatingIfNeeded: n)
+        let digit3 = high &>> 16
+        let q3 = digit3 / divisor
+        let t2 = (digit3 &- q3 &* divisor) &<< 16 | high & 0xFFFF
+        let q2 = t2 / divisor
+        let t1 = (t2 &- q2 &* divisor) &<< 16 | low &>> 16
+        let q1 = t1 / divisor
+        let t0 = (t1 &- q1 &* divisor) &<< 16 | low & 0xFFFF
+        let q0 = t0 / divisor
+        return UInt64(widening: q3 &<< 16 | q2) &<< 32 | UInt64(widening: q1 &<< 16 | q0)
     }
 
     /// The executor's clock: microseconds since reset, to the microsecond.
@@ -64,7 +86,8 @@ public struct RISCVPlatform<Device: RISCVBoard>: Platform {
             if let deadline {
                 // The first mtime value at which now() >= deadline; saturates
                 // (a deadline past 2^64 ticks never fires).
-                let (target, overflow) = deadline.ticks.multipliedReportingOverflow(by: Self.ticksPerMicrosecond)
+                let (target, overflow) = deadline.ticks.multipliedReportingOverflow(
+                    by: UInt64(widening: Self.ticksPerMicrosecond))
                 if overflow || CLINT.time < target {
                     CLINT.setCompare(overflow ? .max : target)
                     pollen_mie_set(UInt32(POLLEN_MIE_MTIE))

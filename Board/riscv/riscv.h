@@ -168,6 +168,11 @@ uint32_t pollen_stack_high_water_bytes(void);
 /** Size of the stack region from the linker script, in bytes. */
 uint32_t pollen_stack_size_bytes(void);
 
+/** Routes the machine external interrupt to the PLIC dispatch (claim, run
+    IRQ<source>_Handler, complete). Called when the first PLIC source is
+    enabled; until then the dispatch is not even linked. Idempotent. */
+void pollen_plic_start(void);
+
 /** The cause of the trap being handled (`mcause`: bit 31 set for an
     interrupt), or 0 in thread code. Written only by the trap dispatcher
     (traps.c), which runs with interrupts masked; read through

@@ -145,7 +145,7 @@ static void unhandled_interrupt(const char *what, uint32_t number) {
     fault_report(what, number, 0, 0, POLLEN_EXIT_UNHANDLED_IRQ);
 }
 
-__attribute__((noreturn)) void pollen_unhandled_plic_source(uint32_t source) {
+__attribute__((noreturn, used)) void pollen_unhandled_plic_source(uint32_t source) {
     unhandled_interrupt("unhandled IRQ ", source);
 }
 
@@ -165,13 +165,16 @@ static void machine_timer_interrupt(void) {
     pollen_mie_clear(POLLEN_MIE_MTIE);
 }
 
-/* PLIC sources: IRQ<n>_Handler, weak, for n = 1...POLLEN_PLIC_SOURCES - 1 (the
-   FE310 has 52 sources; 0 means "none"). A board (in Swift,
-   `@_cdecl("IRQ<n>_Handler") public func ...`) or the app overrides exactly
-   the sources it uses; the others report themselves unhandled. */
+/* PLIC sources: IRQ<n>_Handler, for n = 1...POLLEN_PLIC_SOURCES - 1 (the FE310
+   has 52 sources; 0 means "none"), each a weak alias of the unhandled-source
+   report, which the dispatcher calls with the source number. A board (in Swift,
+   `@_cdecl("IRQ<n>_Handler") public func ...`, without parameters: the source
+   number in a0 is then ignored) or the app overrides exactly the sources it
+   uses. */
 #define POLLEN_PLIC_SOURCES 53
+typedef void (*pollen_plic_handler)(uint32_t source);
 #define POLLEN_WEAK_SOURCE(n) \
-    __attribute__((weak)) void IRQ##n##_Handler(void) { pollen_unhandled_plic_source(n); }
+    void IRQ##n##_Handler(uint32_t source) __attribute__((weak, alias("pollen_unhandled_plic_source")));
 POLLEN_WEAK_SOURCE(1)  POLLEN_WEAK_SOURCE(2)  POLLEN_WEAK_SOURCE(3)  POLLEN_WEAK_SOURCE(4)
 POLLEN_WEAK_SOURCE(5)  POLLEN_WEAK_SOURCE(6)  POLLEN_WEAK_SOURCE(7)  POLLEN_WEAK_SOURCE(8)
 POLLEN_WEAK_SOURCE(9)  POLLEN_WEAK_SOURCE(10) POLLEN_WEAK_SOURCE(11) POLLEN_WEAK_SOURCE(12)
@@ -186,10 +189,8 @@ POLLEN_WEAK_SOURCE(41) POLLEN_WEAK_SOURCE(42) POLLEN_WEAK_SOURCE(43) POLLEN_WEAK
 POLLEN_WEAK_SOURCE(45) POLLEN_WEAK_SOURCE(46) POLLEN_WEAK_SOURCE(47) POLLEN_WEAK_SOURCE(48)
 POLLEN_WEAK_SOURCE(49) POLLEN_WEAK_SOURCE(50) POLLEN_WEAK_SOURCE(51) POLLEN_WEAK_SOURCE(52)
 
-typedef void (*pollen_handler)(void);
-
 /* Indexed by PLIC source (entry 0 unused). In flash. */
-static const pollen_handler plic_handlers[POLLEN_PLIC_SOURCES] = {
+static const pollen_plic_handler plic_handlers[POLLEN_PLIC_SOURCES] = {
     0,              IRQ1_Handler,  IRQ2_Handler,  IRQ3_Handler,  IRQ4_Handler,
     IRQ5_Handler,  IRQ6_Handler,  IRQ7_Handler,  IRQ8_Handler,  IRQ9_Handler,
     IRQ10_Handler, IRQ11_Handler, IRQ12_Handler, IRQ13_Handler, IRQ14_Handler,
@@ -210,10 +211,21 @@ static void machine_external_interrupt(void) {
     for (;;) {
         uint32_t source = POLLEN_PLIC_CLAIM;
         if (source == 0) return;
-        if (source < POLLEN_PLIC_SOURCES) plic_handlers[source]();
+        if (source < POLLEN_PLIC_SOURCES) plic_handlers[source](source);
         else pollen_unhandled_plic_source(source);
         POLLEN_PLIC_CLAIM = source;
     }
+}
+
+/* The machine external interrupt's handler: null until a PLIC source is
+   enabled (PLIC.enable calls pollen_plic_start). So an app that enables none,
+   like blinky, links neither the dispatch loop nor the 212-byte handler table
+   (--gc-sections); an external interrupt there is reported unhandled. Written
+   once, before the first source is enabled, read by the trap dispatcher. */
+static void (*volatile external_interrupt_handler)(void);
+
+void pollen_plic_start(void) {
+    external_interrupt_handler = machine_external_interrupt;
 }
 
 /* ------------------------------------------------------------------------- */
@@ -259,8 +271,11 @@ __attribute__((used)) void pollen_trap(uint32_t mcause, uint32_t mepc, uint32_t 
             machine_timer_interrupt();
             break;
         case 11:
-            machine_external_interrupt();
-            break;
+            if (external_interrupt_handler) {
+                external_interrupt_handler();
+                break;
+            }
+            unhandled_interrupt("unhandled interrupt: machine external ", 11);
         default:
             unhandled_interrupt("unhandled interrupt ", mcause & 0x7FFFFFFFu);
         }
