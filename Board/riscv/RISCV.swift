@@ -63,6 +63,19 @@ public enum CLINT {
         mtimecmpHigh.store(UInt32(truncatingIfNeeded: ticks &>> 32))
     }
 
+    /// TEST ONLY: sets `mtime` (writable on the CLINT) to `ticks`, low word
+    /// first with the high word cleared, so no carry can slip between the two
+    /// stores. Moving the clock under a running executor breaks its timers:
+    /// apps must not call it. Firmware tests start the clock just below a carry
+    /// out of the low word with it.
+    public static func presetTimeForTesting(_ ticks: UInt64) {
+        withInterruptsMasked {
+            mtimeHigh.store(0)
+            mtimeLow.store(UInt32(truncatingIfNeeded: ticks))
+            mtimeHigh.store(UInt32(truncatingIfNeeded: ticks &>> 32))
+        }
+    }
+
     /// Raises the machine software interrupt (msip = 1). The trap dispatcher
     /// clears it before running the handler.
     @inline(__always)

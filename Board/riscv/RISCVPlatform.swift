@@ -52,7 +52,7 @@ public struct RISCVPlatform<Device: RISCVBoard>: Platform {
     /// RV32 at -Osize: 64 shift-and-subtract steps once mtime passes 2^32,
     /// after 7 minutes at 10 MHz.)
     @inline(__always)
-    static func divide(_ n: UInt64, by divisor: UInt32) -> UInt64 {
+    package static func divide(_ n: UInt64, by divisor: UInt32) -> UInt64 {
         let high = UInt32(truncatingIfNeeded: n &>> 32)
         let low = UInt32(truncatingIfNeeded: n)
         let digit3 = high &>> 16
