@@ -288,15 +288,20 @@ __attribute__((used)) void pollen_trap(uint32_t mcause, uint32_t mepc, uint32_t 
     if (mcause == 2 && is_swift_trap(mepc)) {
         fault_report("trap at pc=", mepc, " ra=", frame[0], POLLEN_EXIT_TRAP);
     }
+    uint32_t mtval;   /* the faulting address, or the instruction's bits */
+    __asm volatile("csrr %0, mtval" : "=r"(mtval));
     fault_write("\nFATAL: ");
     fault_write(exception_name(mcause));
     fault_write(" at pc=");
     fault_write_hex(mepc);
     fault_write(" mcause=");
     fault_write_hex(mcause);
-    uint32_t mtval;
-    __asm volatile("csrr %0, mtval" : "=r"(mtval));
-    fault_report(" mtval=", mtval, " ra=", frame[0], POLLEN_EXIT_HARD_FAULT);
+    fault_write(" mtval=");
+    fault_write_hex(mtval);
+    fault_write(" ra=");
+    fault_write_hex(frame[0]);
+    pollen_board_write_byte('\n');
+    pollen_exit(POLLEN_EXIT_HARD_FAULT);
 }
 
 /* From the trap entry, on a fresh stack, when the stack pointer had left the
