@@ -113,6 +113,10 @@ public protocol BoardSupport {
     /// Size of the main stack, in bytes (from the linker script).
     static var stackSizeBytes: UInt32 { get }
 
+    /// Size of this image's `.text` section, in bytes (from the linker script's
+    /// `__text_start` and `__text_end`): what a test prints to track code size.
+    static var textBytes: UInt32 { get }
+
     /// The exception or interrupt being handled, in the architecture's own
     /// numbering, or 0 in thread code: IPSR on Cortex-M (16 + n in the handler
     /// of IRQ n), `mcause` on RISC-V (bit 31 set for an interrupt).
@@ -221,6 +225,44 @@ extension BoardSupport {
         writeByte(0x0A)
         exit(1)
     }
+
+    /// Spawns `task` as a detached task of `pool`, or, when it cannot (the pool is
+    /// full or not attached), prints the error on the console and stops the
+    /// firmware with exit code 1, as ``fail(_:)-(SpawnError)``. For spawns the
+    /// firmware cannot go on without (embassy's `must_spawn`); handle
+    /// ``SpawnError`` yourself where a full pool is a case to live with.
+    ///
+    /// ```swift
+    /// Board.mustSpawn(blink, Blink(period: .milliseconds(500)))
+    /// ```
+    @discardableResult
+    public static func mustSpawn<Task: Future & ~Copyable, let capacity: Int>(
+        _ pool: PoolRef<Task, capacity>, _ task: consuming Task
+    ) -> TaskID {
+        do throws(SpawnError) {
+            return try pool.spawn(task)
+        } catch {
+            fail(error)
+        }
+    }
+
+    /// Spawns `task` as a joinable task of `pool` and returns its handle, or, when
+    /// it cannot, prints the error and stops the firmware with exit code 1 (see
+    /// ``mustSpawn(_:_:)``).
+    ///
+    /// ```swift
+    /// var worker = Board.mustSpawnJoinable(workers, Worker(run: 1, steps: 3))
+    /// ```
+    public static func mustSpawnJoinable<Task: Future & ~Copyable, let capacity: Int>(
+        _ pool: PoolRef<Task, capacity>, _ task: consuming Task
+    ) -> JoinHandle<Task, capacity> {
+        do throws(SpawnError) {
+            return try pool.spawnJoinable(task)
+        } catch {
+            fail(error)
+        }
+    }
+
 }
 
 /// 10^(k-1) for `power` == 10^k, k in 1...9, without a division.

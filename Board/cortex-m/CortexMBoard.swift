@@ -48,6 +48,10 @@ extension CortexMBoard {
     /// Size of the main stack, in bytes (from the linker script).
     public static var stackSizeBytes: UInt32 { pollen_stack_size_bytes() }
 
+    /// Size of this image's `.text` section, in bytes (from the linker script's
+    /// `__text_start` and `__text_end`).
+    public static var textBytes: UInt32 { pollen_text_bytes() }
+
     /// IPSR: 0 in thread mode, 15 in SysTick, 16 + n in the handler of IRQ n.
     public static var activeException: UInt32 { pollen_ipsr() }
 

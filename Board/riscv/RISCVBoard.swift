@@ -52,6 +52,10 @@ extension RISCVBoard {
     /// Size of the stack, in bytes (from the linker script).
     public static var stackSizeBytes: UInt32 { pollen_stack_size_bytes() }
 
+    /// Size of this image's `.text` section, in bytes (from the linker script's
+    /// `__text_start` and `__text_end`).
+    public static var textBytes: UInt32 { pollen_text_bytes() }
+
     /// `mcause` of the trap being handled (0x8000_0000 + n for interrupt n), or
     /// 0 in thread code: kept by the trap dispatcher (Board/riscv/traps.c).
     public static var activeException: UInt32 { pollen_active_trap_cause() }

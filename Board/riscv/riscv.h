@@ -168,6 +168,9 @@ uint32_t pollen_stack_high_water_bytes(void);
 /** Size of the stack region from the linker script, in bytes. */
 uint32_t pollen_stack_size_bytes(void);
 
+/** Size of the image's `.text` section (__text_end - __text_start), in bytes. */
+uint32_t pollen_text_bytes(void);
+
 /** Routes the machine external interrupt to the PLIC dispatch (claim, run
     IRQ<source>_Handler, complete). Called when the first PLIC source is
     enabled; until then the dispatch is not even linked. Idempotent. */

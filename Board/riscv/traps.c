@@ -131,6 +131,10 @@ uint32_t pollen_stack_high_water_bytes(void) {
     return (uint32_t)((uintptr_t)__stack_top - (uintptr_t)p);
 }
 
+uint32_t pollen_text_bytes(void) {
+    return (uint32_t)((uintptr_t)__text_end - (uintptr_t)__text_start);
+}
+
 uint32_t pollen_stack_size_bytes(void) {
     return (uint32_t)((uintptr_t)__stack_top - (uintptr_t)__stack_bottom);
 }

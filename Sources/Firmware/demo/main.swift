@@ -56,7 +56,6 @@ struct Demo {
         }
         executor.attach(timers: &timers)
         executor.describeCapacity(to: &console)
-        uartSender = uartChannel.sender()
         Board.setReceiveHook { drainReceiveRing() }
         do throws(SpawnError) {
             try ticker.spawn(TickerTask())
