@@ -12,7 +12,7 @@
 import _Volatile
 
 /// The micro:bit (v1) board. See ``BoardSupport`` for everything an app can call.
-public enum Board: BoardSupport {
+public enum Board: CortexMBoard {
     public static let name: StaticString = "microbit"
     public static let cpuHz: UInt32 = 16_000_000
     public static let uartReceiveIRQ: UInt32 = 2

@@ -8,7 +8,7 @@
 import _Volatile
 
 /// The mps2-an386 board. See ``BoardSupport`` for everything an app can call.
-public enum Board: BoardSupport {
+public enum Board: CortexMBoard {
     public static let name: StaticString = "mps2-an386"
     public static let cpuHz: UInt32 = 25_000_000
     public static let uartReceiveIRQ: UInt32 = 0
