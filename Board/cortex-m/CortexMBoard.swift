@@ -33,7 +33,7 @@ extension CortexMBoard {
         if !TicklessClock.markStarted() { return TicklessPlatform<Self>() }
         SysTick.stop()
         startCounter()
-        PollenCortexM.withInterruptsMasked { TicklessAlarm.program(Self.self) }
+        PollenCortexM.withInterruptsMasked { programAlarm(servicing: false) }
         NVIC.enable(alarmIRQ)
         return TicklessPlatform<Self>()
     }

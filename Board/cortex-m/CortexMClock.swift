@@ -83,6 +83,12 @@ public protocol TicklessTimerHardware {
     static func armAlarm(target: UInt32, span: UInt32)
     /// Stops the alarm and clears its event, which lowers its interrupt line.
     static func acknowledgeAlarm()
+    /// `TicklessAlarm.program(Self.self, servicing: servicing)`, never inlined:
+    /// every caller of the alarm's scheduling, in any module, reaches this one
+    /// copy in the board's module (a generic function is specialized in each
+    /// module that calls it; without this, an app carried two copies of its
+    /// 288 bytes). Board/<board>/Clock.swift implements it as exactly that call.
+    static func programAlarm(servicing: Bool)
 }
 
 // MARK: - The clock
@@ -146,7 +152,7 @@ public enum TicklessClock {
         return withInterruptsMasked {
             guard Hardware.setCounter(UInt32(truncatingIfNeeded: microseconds)) else { return false }
             pollen_clock_half_periods_write(UInt32(truncatingIfNeeded: microseconds &>> 31))
-            TicklessAlarm.program(Hardware.self)
+            Hardware.programAlarm(servicing: false)
             return true
         }
     }
@@ -231,7 +237,7 @@ public enum TicklessAlarm {
             } else {
                 alarmRequested &= ~bit
             }
-            program(Hardware.self)
+            Hardware.programAlarm(servicing: false)
         }
     }
 
@@ -243,8 +249,8 @@ public enum TicklessAlarm {
     ///
     /// `servicing` (the alarm handler only): first take every request whose
     /// deadline has passed out of the table and pend its requester's line.
-    @inline(never)
-    static func program<Hardware: TicklessTimerHardware>(_: Hardware.Type, servicing: Bool = false) {
+    /// (Reach it through ``TicklessTimerHardware/programAlarm(servicing:)``: one copy.)
+    public static func program<Hardware: TicklessTimerHardware>(_: Hardware.Type, servicing: Bool) {
         let (now, counter) = TicklessClock.fixUpPeriod(Hardware.self)
         // The next crossing of 2^31 or 2^32 by the counter: P must count it.
         var target = (now | 0x7FFF_FFFF) &+ 1
@@ -288,7 +294,7 @@ public enum TicklessAlarm {
         withInterruptsMasked {
             Hardware.acknowledgeAlarm()
             alarmInterruptCount &+= 1
-            program(Hardware.self, servicing: true)
+            Hardware.programAlarm(servicing: true)
         }
     }
 

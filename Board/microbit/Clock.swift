@@ -94,6 +94,15 @@ package enum NRF51Timer {
     package static let interruptCompare0: UInt32 = 1 << 16
 }
 
+extension Board {
+    /// The alarm's scheduling, specialized for this board once, here (see
+    /// ``TicklessTimerHardware/programAlarm(servicing:)``).
+    @inline(never)
+    public static func programAlarm(servicing: Bool) {
+        TicklessAlarm.program(Board.self, servicing: servicing)
+    }
+}
+
 /// The platform for this board: the core's `Platform` over this clock.
 public typealias CortexMPlatform = TicklessPlatform<Board>
 

@@ -89,6 +89,15 @@ extension FPGAIO {
     package static var prescaleCounter: VolatileMappedRegister<UInt32> { mmio(0x4002_8020) }
 }
 
+extension Board {
+    /// The alarm's scheduling, specialized for this board once, here (see
+    /// ``TicklessTimerHardware/programAlarm(servicing:)``).
+    @inline(never)
+    public static func programAlarm(servicing: Bool) {
+        TicklessAlarm.program(Board.self, servicing: servicing)
+    }
+}
+
 /// The platform for this board: the core's `Platform` over this clock.
 public typealias CortexMPlatform = TicklessPlatform<Board>
 
