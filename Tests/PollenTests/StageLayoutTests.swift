@@ -72,3 +72,32 @@ struct StageLayoutTests {
         #expect(trace.entries == ["drop a", "drop b"])
     }
 }
+
+@Suite("Layout invariant: OPTIONAL-LAYOUT (payload at offset 0; a tag byte after it only without spare patterns)")
+struct OptionalLayoutTests {
+    @Test("initializeSome on a nil optional gives .some of the value: with spare patterns (Bool inside) and without (UInt64)")
+    func initializeSome() {
+        var withSpare: WithFlag? = nil
+        #expect(MemoryLayout<WithFlag?>.size == MemoryLayout<WithFlag>.size)
+        withUnsafeMutablePointer(to: &withSpare) { $0.initializeSome(WithFlag(word: 9, flag: false)) }
+        #expect(withSpare?.word == 9 && withSpare?.flag == false)
+
+        var noSpare: UInt64? = nil
+        #expect(MemoryLayout<UInt64?>.size == MemoryLayout<UInt64>.size + 1)
+        withUnsafeMutablePointer(to: &noSpare) { $0.initializeSome(0xFFFF_FFFF_FFFF_FFFF) }
+        #expect(noSpare == 0xFFFF_FFFF_FFFF_FFFF)
+    }
+
+    @Test("a ~Copyable value moved in by initializeSome is dropped once, with the optional")
+    func initializeSomeDropsOnce() {
+        let trace = Trace()
+        do {
+            var slot: Tracked? = nil
+            withUnsafeMutablePointer(to: &slot) { $0.initializeSome(Tracked("t", trace, readyAt: nil)) }
+            let isSome = slot != nil
+            #expect(isSome)
+            #expect(trace.entries.isEmpty)
+        }
+        #expect(trace.entries == ["drop t"])
+    }
+}

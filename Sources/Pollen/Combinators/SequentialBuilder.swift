@@ -65,7 +65,7 @@
 /// block, a `join` around it) in its own temporary and moves it into the next,
 /// so constructing a future, and reaching a step whose expression builds a
 /// large future, takes a few copies of that future's size of stack, in a frame
-/// that is gone before the future is polled. The README's "Stack" section has
+/// that is gone before the future is polled. The README ("Decisions worth knowing", Stack) has
 /// the measured figures (Tests/Firmware/stack-nesting).
 ///
 /// Cancel safety: dropping the sequence drops the live step (its own cancel

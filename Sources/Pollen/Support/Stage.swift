@@ -76,3 +76,24 @@ extension UnsafeMutablePointer where Pointee: ~Copyable {
         stageTag().pointee = 1   // GENERIC-ENUM-LAYOUT: the index of `second`
     }
 }
+
+// Invariant OPTIONAL-LAYOUT: an `Optional<T>` keeps `T` at offset 0. When `T`
+// has spare bit patterns (extra inhabitants), `nil` is one of them and every
+// valid `T` reads as `.some`; otherwise a tag byte follows `T`, 0 for `.some`
+// and 1 for `nil` (Swift's single-payload enum layout). `StageLayoutTests`
+// checks both cases.
+
+extension UnsafeMutablePointer where Pointee: ~Copyable {
+    /// Turns the `nil` here into `.some(value)` by moving `value` straight into
+    /// the optional's payload, without building the optional in a temporary.
+    /// The optional must be `nil` (there is nothing to drop).
+    @inline(__always)
+    func initializeSome<T: ~Copyable>(_ value: consuming T) where Pointee == T? {
+        // Safety: OPTIONAL-LAYOUT.
+        let raw = UnsafeMutableRawPointer(self)
+        raw.assumingMemoryBound(to: T.self).initialize(to: value)
+        if MemoryLayout<T?>.size > MemoryLayout<T>.size {
+            raw.storeBytes(of: 0, toByteOffset: MemoryLayout<T>.size, as: UInt8.self)
+        }
+    }
+}

@@ -10,7 +10,7 @@
 //     run against 1,576 B after the spawn at depth 8 on the mps2-an386;
 //   - building and spawning stays within 5 × task size + 512 B. Swift builds
 //     each layer of a nested value in a temporary of that layer's size (README,
-//     "Stack"), so this is above issue 17's target of task size + 512 B, which
+//     "Decisions worth knowing"), so this is above issue 17's target of task size + 512 B, which
 //     is not met yet; the check keeps it from growing.
 // The high-water mark counts everything since reset: start-up, the capacity
 // check, interrupt handlers on the same stack.
