@@ -82,10 +82,12 @@ public struct RISCVPlatform<Device: RISCVBoard>: Platform {
     /// One idle step of the executor (see `Platform.idle`).
     ///
     /// `.busyPoll` returns at once. `.sleep` runs, exactly:
-    /// `csrci mstatus, MIE; if isStillIdle() { if a deadline: { if passed: skip;
-    /// else mtimecmp = deadline, mie.MTIE = 1 }; wfi }; csrsi mstatus, MIE`.
-    /// The handler of whatever interrupt ended the `wfi` runs right after MIE
-    /// is set, before this returns `.resumed`.
+    /// `csrci mstatus, MIE; if isStillIdle() { if no deadline: wfi; else if the
+    /// deadline has not passed: { mtimecmp = deadline; mie.MTIE = 1; wfi } };
+    /// csrsi mstatus, MIE`. The handler of whatever interrupt ended the `wfi`
+    /// runs right after MIE is set, before this returns `.resumed`. An alarm
+    /// left armed by a sleep that another interrupt ended fires later as one
+    /// spurious wake-up (the executor then finds nothing due and sleeps again).
     public mutating func idle(until deadline: Instant?, strategy: IdleStrategy,
                               isStillIdle: () -> Bool) -> IdleOutcome {
         guard case .sleep = strategy else { return .resumed }
