@@ -28,7 +28,7 @@ ap.add_argument('--demangle', required=True)
 ap.add_argument('--results', help='name=value file: the measured figures, for comparison')
 ap.add_argument('--full', default='1', help='1: list every instruction; 0: counts only')
 args = ap.parse_args()
-prefix = 'm0_' if args.board == 'microbit' else 'm4_'
+prefix = {'microbit': 'm0_', 'hifive1': 'rv32_'}.get(args.board, 'm4_')
 
 # ---- Disassembly: pc -> (text, function) --------------------------------------
 insn = {}
@@ -41,7 +41,7 @@ for line in open(args.lst, encoding='utf-8', errors='replace'):
         current = m.group(2)
         func_start[current] = int(m.group(1), 16)
         continue
-    m = re.match(r'^\s+([0-9a-f]+):\s+(.*)$', line.rstrip('\n'))
+    m = re.match(r'^\s*([0-9a-f]+):\s+(.*)$', line.rstrip('\n'))   # RISC-V lines have no indent
     if m and current:
         pc = int(m.group(1), 16)
         text = re.sub(r'\s+', ' ', m.group(2).strip())
@@ -118,6 +118,7 @@ def short_path(path):
 HOME = {'Waker': 'Waker.swift', 'Executor': 'Executor.swift', 'ExecutorCore': 'ExecutorCore.swift',
         'TaskSlot': 'TaskSlot.swift', 'TaskPool': 'TaskPool.swift', 'PoolRef': 'TaskSet.swift',
         'TaskSetPair': 'TaskSet.swift', 'CortexMPlatform': 'CortexMPlatform.swift', 'Instant': 'Time.swift',
+        'RISCVPlatform': 'RISCVPlatform.swift',
         'Context': 'Context.swift'}
 
 def trusted(fn, path, n):
@@ -144,6 +145,8 @@ def category(pc):
         text = source_line(path, n) if trusted(fn, path, n) else ''
         if name.startswith('Waker.wake'):
             return 'wake'
+        if name.startswith(('pollen_trap_entry', 'pollen_trap')):
+            return 'trap entry and dispatch (save, mcause, msip, restore, mret; Board/riscv)'
         if '_checkIndex' in name:
             return 'InlineArray bounds check'
         if name.startswith(('TaskSlot', 'TaskPool', 'PoolRef', 'TaskSetPair')):
@@ -174,7 +177,8 @@ def category(pc):
             return 'run loop (clock, timers, ready check)'
         if name.startswith(('CortexMPlatform', 'TicklessPlatform', 'InterruptPlatform', 'HandoffPlatform',
                             'static TicklessClock', 'TicklessClock', 'static Board.readCounter', 'Board.readCounter',
-                            'static SysTick', 'static SCB', 'SysTick', 'SCB')):
+                            'static SysTick', 'static SCB', 'SysTick', 'SCB', 'RISCVPlatform', 'static RISCVPlatform',
+                            'CLINT', 'static CLINT')):
             return 'platform (clock read / idle)'
         if name.startswith(('Relay.poll', 'Latency.poll')):
             return 'benchmark task body (countdown / time stamp)'
@@ -187,9 +191,9 @@ def category(pc):
         # pollen_* (cortexm.h), Instant (Time.swift), stamp(), other helpers: look outward
     sym = func_of.get(pc, '')
     if sym.startswith('__atomic'):
-        return f'ARMv6-M atomic helper `{sym}` (Board/common)'
+        return f'ARMv6-M atomic helper `{sym}` (Board/cortex-m)'
     if sym.startswith('__aeabi'):
-        return f'run-time helper `{sym}` (Board/common/aeabi.c)'
+        return f'run-time helper `{sym}` (Board/cortex-m/aeabi.c)'
     if 'Handler' in sym or 'softwareInterrupt' in sym:
         return 'interrupt handler'
     if 'closure' in sym and 'irqHook' in sym:
@@ -241,7 +245,7 @@ if args.results and os.path.exists(args.results):
             measured[m.group(1)] = float(m.group(2))
 
 md = []
-core = 'Cortex-M4, mps2-an386' if prefix == 'm4_' else 'Cortex-M0, microbit'
+core = {'m4_': 'Cortex-M4, mps2-an386', 'm0_': 'Cortex-M0, microbit', 'rv32_': 'RV32IMAC, hifive1'}[prefix]
 md.append(f'## Profile ({core})')
 md.append('')
 md.append('From a QEMU instruction trace (`-singlestep -d exec,nochain`) of the bench app built with `-g -DBENCH_TRACE` '
@@ -268,7 +272,7 @@ if len(starts) == 1:
                  f'(Executor<1>, one pool of 2): from one entry of `runReady` to the next, the caller\'s loop included. '
                  f'**{len(seg)} instructions**, of which {body} are the benchmark\'s own countdown and driver loop '
                  f'(what the baseline subtracts, approximately: the baseline loop is '
-                 f'{"5" if prefix == "m4_" else "about 14"} instructions).']
+                 f'{"about 14" if prefix == "m0_" else "5"} instructions).']
         if m is not None:
             intro.append('')
             intro.append(f'Measured `{prefix}handoff_instr` = {m:g} (with the baseline subtracted); '
@@ -282,7 +286,8 @@ else:
     md.append('')
 
 # ---- Interrupt to poll -----------------------------------------------------------
-handler = fn_entries(['IRQ31_Handler']) if prefix == 'm4_' else fn_entries(['IRQ20_Handler'])
+handler = {'m4_': fn_entries(['IRQ31_Handler']), 'm0_': fn_entries(['IRQ20_Handler']),
+           'rv32_': fn_entries(['pollen_software_interrupt_handler'])}[prefix]
 if not handler:
     handler = [a for n, a in func_start.items() if n.endswith('softwareInterrupt()') or 'IRQ' in n and 'Handler' in n and 'Default' not in n]
 entries = [i for i, pc in enumerate(pcs) if pc in set(handler)]
@@ -304,8 +309,11 @@ if len(entries) >= 3:
         m = measured.get(prefix + 'irq_to_poll_instr')
         intro = ['From the first instruction of `waker.wake()` in the software interrupt\'s hook to the first instruction '
                  'of the woken task\'s clock read, with the executor in `run(on:idle: .sleep, tasks:)` (the interrupt is '
-                 'taken at `cpsie i` after a `wfi`, as when it ends a real sleep; exception entry and return cost no '
-                 f'instructions). **{len(seg)} instructions.**']
+                 + ('taken at `csrsi mstatus, MIE` after a `wfi`, as when it ends a real sleep; after the wake the '
+                    'dispatcher\'s return, the trap entry\'s 16 restores and `mret` are counted) ' if prefix == 'rv32_' else
+                    'taken at `cpsie i` after a `wfi`, as when it ends a real sleep; exception entry and return cost no '
+                    'instructions) ')
+                 + f'**{len(seg)} instructions.**']
         if m is not None:
             intro.append('')
             intro.append(f'Measured `{prefix}irq_to_poll_instr` = {m:g} (from the hook\'s clock read, so it also counts '

@@ -30,8 +30,16 @@ import PollenRISCVSupport
 /// Create it with ``BoardSupport/startTicks()`` or `Board.start()`.
 public struct RISCVPlatform<Device: RISCVBoard>: Platform {
     /// A platform for `Device`. mtime runs from reset: nothing to start.
+    ///
+    /// Stops with a precondition failure when the board's `mtimeHz` is not a
+    /// whole number of MHz below 65,536 MHz, which the conversion to
+    /// microseconds needs (with a valid constant the check compiles away).
     @inline(__always)
-    public init() {}
+    public init() {
+        precondition(Device.mtimeHz % 1_000_000 == 0 && Device.mtimeHz >= 1_000_000
+                     && Device.mtimeHz / 1_000_000 < 65_536,
+                     "RISCVPlatform: mtimeHz must be a whole number of MHz (1...65535 MHz)")
+    }
 
     /// mtime ticks per microsecond (10 under QEMU's sifive_e); below 2^16.
     @inline(__always)
@@ -74,10 +82,12 @@ public struct RISCVPlatform<Device: RISCVBoard>: Platform {
     /// One idle step of the executor (see `Platform.idle`).
     ///
     /// `.busyPoll` returns at once. `.sleep` runs, exactly:
-    /// `csrci mstatus, MIE; if isStillIdle() { if a deadline: { if passed: skip;
-    /// else mtimecmp = deadline, mie.MTIE = 1 }; wfi }; csrsi mstatus, MIE`.
-    /// The handler of whatever interrupt ended the `wfi` runs right after MIE
-    /// is set, before this returns `.resumed`.
+    /// `csrci mstatus, MIE; if isStillIdle() { if no deadline: wfi; else if the
+    /// deadline has not passed: { mtimecmp = deadline; mie.MTIE = 1; wfi } };
+    /// csrsi mstatus, MIE`. The handler of whatever interrupt ended the `wfi`
+    /// runs right after MIE is set, before this returns `.resumed`. An alarm
+    /// left armed by a sleep that another interrupt ended fires later as one
+    /// spurious wake-up (the executor then finds nothing due and sleeps again).
     public mutating func idle(until deadline: Instant?, strategy: IdleStrategy,
                               isStillIdle: () -> Bool) -> IdleOutcome {
         guard case .sleep = strategy else { return .resumed }

@@ -142,13 +142,15 @@ uint32_t pollen_stack_size_bytes(void) {
 /* ------------------------------------------------------------------------- */
 /* Interrupt handlers: weak defaults                                         */
 
-/* An interrupt with no handler of its own: reported as unhandled. `cause` is
-   the PLIC source for external interrupts, else mcause's interrupt code. */
+/* An interrupt with no handler of its own: reported as unhandled. `number` is
+   the PLIC source for a device interrupt ("unhandled IRQ n", as on Cortex-M),
+   else mcause's interrupt code. */
 __attribute__((noreturn, noinline))
 static void unhandled_interrupt(const char *what, uint32_t number) {
     fault_report(what, number, 0, 0, POLLEN_EXIT_UNHANDLED_IRQ);
 }
 
+/* The default of every IRQ<n>_Handler (weak aliases below). */
 __attribute__((noreturn, used)) void pollen_unhandled_plic_source(uint32_t source) {
     unhandled_interrupt("unhandled IRQ ", source);
 }
