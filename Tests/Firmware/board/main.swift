@@ -29,14 +29,16 @@ struct BoardTest {
 
         // Idle `.sleep` until a deadline 5 ms away: the one-shot alarm ends the
         // sleep at the deadline (tickless: no periodic interrupt), so waiting
-        // takes one return (three at most), where a busy loop would take thousands.
+        // takes one return, plus one per other interrupt meanwhile (QEMU_INPUT's
+        // bytes may arrive now, each a UART receive interrupt), where a busy loop
+        // would take thousands. (Tests/Firmware/tickless counts wake-ups exactly.)
         let deadline = platform.now() + .milliseconds(5)
         var wakes: UInt32 = 0
         while platform.now() < deadline {
             _ = platform.idle(until: deadline, strategy: .sleep, isStillIdle: { true })
             wakes &+= 1
         }
-        check("idle sleeps until an interrupt", wakes >= 1 && wakes <= 3)
+        check("idle sleeps until an interrupt", wakes >= 1 && wakes <= 20)
 
         // Idle when a task is ready: returns at once. 1000 such calls would
         // take a second if each slept until the next tick.
