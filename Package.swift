@@ -101,7 +101,14 @@ let hostRest: [Target] = [
 //   Board/<board>    the board: its `Board` type and its interrupt handlers.
 // Each target names its files, and excludes the folder's other files.
 let commonSwift = ["BoardSupport.swift", "DeviceInterrupts.swift"]
-let boardFiles = ["Board.swift", "InterruptHandlers.swift", "board.env", "toolset.json"]
+let boardFiles = ["Board.swift", "InterruptHandlers.swift", "board.env", "toolset.json", "Clock.swift"]
+
+/// The board module's sources: Board.swift, and Clock.swift where the board has
+/// one (the Cortex-M boards' timer hardware under the tickless clock).
+func boardModuleSources(_ board: String) -> [String] {
+    let clock = "\(Context.packageDirectory)/Board/\(board)/Clock.swift"
+    return ["Board.swift"] + ((try? String(contentsOfFile: clock, encoding: .utf8)) != nil ? ["Clock.swift"] : [])
+}
 
 /// One architecture layer: a C target (its module map exposes one header to
 /// Swift) and a Swift target, in Board/<folder>.
@@ -117,13 +124,14 @@ struct ArchitectureLayer {
 let architectures: [String: ArchitectureLayer] = [
     // Every Cortex-M board (ARMv6-M, ARMv7-M): reset, vector table, fault
     // reports, semihosting exit, the __aeabi_* and __atomic_* helpers (C,
-    // cortexm.h as PollenCortexMSupport); CortexMBoard, CortexMPlatform, NVIC,
-    // SysTick, SCB (Swift, PollenCortexM).
+    // cortexm.h as PollenCortexMSupport); CortexMBoard, the tickless clock and
+    // its alarm (CortexMClock, TicklessPlatform), NVIC, SysTick, SCB (Swift,
+    // PollenCortexM).
     "cortex-m": ArchitectureLayer(
         folder: "Board/cortex-m", cModule: "PollenCortexMSupport", swiftModule: "PollenCortexM",
         cFiles: ["startup.c", "semihosting.c", "aeabi.c", "atomics_64.c", "atomics_armv6m.c"],
         headers: ["cortexm.h", "module.modulemap"],
-        swiftFiles: ["CortexMBoard.swift", "CortexM.swift", "CortexMPlatform.swift"]),
+        swiftFiles: ["CortexMBoard.swift", "CortexM.swift", "CortexMPlatform.swift", "CortexMClock.swift"]),
     // Every RV32 board with the machine-mode CLINT and PLIC (SiFive layout):
     // reset, trap vector, fault reports, semihosting exit, 64-bit division
     // (C and assembly, riscv.h as PollenRISCVSupport); RISCVBoard,
@@ -201,8 +209,8 @@ func boardLayer(_ board: String) -> [Target] {
             name: "PollenBoardMinimal",
             dependencies: [.target(name: arch.swiftModule)],
             path: "Board/\(board)",
-            exclude: boardFiles.filter { $0 != "Board.swift" },
-            sources: ["Board.swift"],
+            exclude: boardFiles.filter { !boardModuleSources(board).contains($0) && $0 != "Clock.swift" },
+            sources: boardModuleSources(board),
             swiftSettings: crossModule),
         // The board's device-interrupt handlers (UART receive, software interrupt),
         // which make `Board.start()` available. Re-exports PollenBoardMinimal.
@@ -210,7 +218,9 @@ func boardLayer(_ board: String) -> [Target] {
             name: "PollenBoard",
             dependencies: ["PollenBoardMinimal"],
             path: "Board/\(board)",
-            exclude: boardFiles.filter { $0 != "InterruptHandlers.swift" },
+            exclude: boardFiles.filter {
+                $0 != "InterruptHandlers.swift" && ($0 != "Clock.swift" || boardModuleSources(board).contains($0))
+            },
             sources: ["InterruptHandlers.swift"],
             swiftSettings: crossModule),
     ]

@@ -175,8 +175,10 @@ def category(pc):
                             'Executor.fireRegister', 'Executor.register', 'ExecutorCore.updateTimer',
                             'ExecutorCore.expireTimers')):
             return 'run loop (clock, timers, ready check)'
-        if name.startswith(('CortexMPlatform', 'InterruptPlatform', 'HandoffPlatform', 'static SysTick', 'static SCB',
-                            'SysTick', 'SCB', 'RISCVPlatform', 'static RISCVPlatform', 'CLINT', 'static CLINT')):
+        if name.startswith(('CortexMPlatform', 'TicklessPlatform', 'InterruptPlatform', 'HandoffPlatform',
+                            'static TicklessClock', 'TicklessClock', 'static Board.readCounter', 'Board.readCounter',
+                            'static SysTick', 'static SCB', 'SysTick', 'SCB', 'RISCVPlatform', 'static RISCVPlatform',
+                            'CLINT', 'static CLINT')):
             return 'platform (clock read / idle)'
         if name.startswith(('Relay.poll', 'Latency.poll')):
             return 'benchmark task body (countdown / time stamp)'

@@ -31,8 +31,10 @@
 //   software IRQ → `pendSoftwareInterrupt()` raises it (an NVIC line on
 //                  Cortex-M, the CLINT's machine software interrupt on RISC-V);
 //                  its handler calls the hook set with `setSoftwareInterruptHook`;
-//   clock        → the architecture's (SysTick on Cortex-M, the CLINT's mtime
-//                  and mtimecmp on RISC-V); it ends every `wfi` a deadline needs.
+//   clock        → the architecture's, tickless on both: a one-shot alarm for
+//                  the next deadline ends the `wfi` (Cortex-M: the board's
+//                  counter and alarm under Board/cortex-m/CortexMClock.swift;
+//                  RISC-V: the CLINT's mtime and mtimecmp). No periodic tick.
 
 import Pollen
 
@@ -53,7 +55,7 @@ public protocol BoardSupport {
 
     /// The board's name as `Board/build --board` spells it, e.g. "mps2-an386".
     static var name: StaticString { get }
-    /// Core clock in Hz (on Cortex-M SysTick counts at this rate).
+    /// Core clock in Hz.
     static var cpuHz: UInt32 { get }
     /// The console UART's receive interrupt: an NVIC line on Cortex-M, a PLIC
     /// source on RISC-V.
@@ -89,9 +91,11 @@ public protocol BoardSupport {
 
     /// Starts the clock and returns the platform for the executor. For apps that
     /// use neither the UART receive path nor the software interrupt (they stay
-    /// disabled); the console still transmits. (Cortex-M: the 1 ms SysTick,
-    /// which also bounds every `wfi`. RISC-V: the CLINT's mtime always runs;
-    /// nothing interrupts until the executor sets an alarm.)
+    /// disabled); the console still transmits. ``startClock()`` is the same
+    /// call under a name that says what it does: both architectures are
+    /// tickless. (Cortex-M: the board's microsecond counter and its one-shot
+    /// alarm, armed at once for the clock's maintenance. RISC-V: the CLINT's
+    /// mtime always runs; nothing interrupts until the executor sets an alarm.)
     @discardableResult
     static func startTicks() -> BoardPlatform
 
@@ -137,6 +141,13 @@ public protocol BoardSupport {
 }
 
 // MARK: - Everything built on the requirements
+
+extension BoardSupport {
+    /// Starts the board's tickless clock: ``startTicks()``, named for what it
+    /// does (no tick runs on any architecture).
+    @inline(__always) @discardableResult
+    public static func startClock() -> BoardPlatform { startTicks() }
+}
 
 extension BoardSupport {
     /// Writes a string literal to the console. No formatting code is linked.

@@ -81,7 +81,10 @@ func priorityByte(_ address: UInt, _ index: UInt32) -> UInt8 {
     UInt8(truncatingIfNeeded: mmio(address).load() &>> (index &* 8))
 }
 
-/// The 24-bit SysTick down-counter: Pollen's 1 ms tick on every board.
+/// The 24-bit SysTick down-counter. Pollen's clock does not use it (the clock is
+/// tickless: CortexMClock.swift, and `Board.startClock()` stops SysTick); the
+/// firmware benchmarks use it as a free-running cycle counter, and an app may
+/// use it for its own ends (defining `SysTick_Handler` if it enables TICKINT).
 public enum SysTick {
     /// Starts SysTick on the processor clock, interrupting every `cyclesPerTick`
     /// cycles (at most 2^24). The counter counts `cyclesPerTick - 1` down to 0.

@@ -1,34 +1,57 @@
 // CortexMBoard.swift — the architecture requirements of `BoardSupport` on every
-// Cortex-M board: SysTick for the clock, PRIMASK for masking, the NVIC for device
+// Cortex-M board: the tickless clock for time (CortexMClock.swift, over the
+// board's `TicklessTimerHardware`), PRIMASK for masking, the NVIC for device
 // and software interrupts, semihosting for the exit. A Cortex-M board declares
-// `public enum Board: CortexMBoard` and supplies only its facts and drivers.
+// `public enum Board: CortexMBoard` and supplies its facts and drivers, and its
+// timer hardware in Board/<board>/Clock.swift.
 
 import Pollen
 @_exported import PollenBoardCommon
 import PollenCortexMSupport
 
 /// A Cortex-M board (ARMv6-M or ARMv7-M): conforming gives `BoardSupport`'s
-/// architecture requirements, built on SysTick, PRIMASK and the NVIC.
-public protocol CortexMBoard: BoardSupport where BoardPlatform == CortexMPlatform {}
+/// architecture requirements, built on the tickless clock over the board's
+/// timer hardware (``TicklessTimerHardware``, which the board supplies),
+/// PRIMASK and the NVIC.
+public protocol CortexMBoard: BoardSupport, TicklessTimerHardware
+    where BoardPlatform == TicklessPlatform<Self> {}
 
 extension CortexMBoard {
-    /// Starts SysTick only: one interrupt per millisecond, which also bounds every
-    /// `wfi`. Returns the platform for the executor. For apps that use neither the
-    /// UART receive path nor the software interrupt (they stay disabled); the
-    /// console still transmits.
-    @inline(__always) @discardableResult
-    public static func startTicks() -> CortexMPlatform {
-        SysTick.start(cyclesPerTick: cpuHz / 1_000)
-        return CortexMPlatform(cpuHz: cpuHz)
+    /// Starts the board's tickless clock (CortexMClock.swift): the microsecond
+    /// counter and its one-shot alarm, which is armed at once for the clock's
+    /// maintenance. No periodic interrupt (SysTick is stopped). Returns the
+    /// platform for the executor. For apps that use neither the UART receive
+    /// path nor the software interrupt (they stay disabled); the console still
+    /// transmits. (``BoardSupport/startClock()`` is the same call.)
+    ///
+    /// Call it once, first: a second call returns the platform and leaves the
+    /// running clock alone (restarting the counter would move time backwards
+    /// under every armed timer). Before it, `now()` reads the hardware counter
+    /// unconfigured, which is meaningless.
+    @discardableResult
+    public static func startTicks() -> TicklessPlatform<Self> {
+        if !TicklessClock.markStarted() { return TicklessPlatform<Self>() }
+        SysTick.stop()
+        startCounter()
+        PollenCortexM.withInterruptsMasked { programAlarm(servicing: false) }
+        NVIC.enable(alarmIRQ)
+        return TicklessPlatform<Self>()
     }
 
-    /// Microseconds since SysTick started (zero before it), to the microsecond:
-    /// for measuring. Never decreases, and never below the executor's clock
-    /// (`CortexMPlatform.now()`, 1 ms resolution) read at the same moment. See
-    /// `CortexMPlatform.currentMicroseconds()`.
+    /// Microseconds since the clock started, to the microsecond: the
+    /// executor's own clock (`CortexMPlatform.now()`), readable from any
+    /// interrupt priority, lock-free.
+    @inline(__always)
     public static func now() -> Instant {
-        Instant(ticks: CortexMPlatform(cpuHz: cpuHz).currentMicroseconds())
+        Instant(ticks: TicklessClock.now(Self.self))
     }
+
+    /// Times the executor's idle step woke from `wfi` since start-up (see
+    /// ``TicklessPlatform/idleWakeups``).
+    public static var idleWakeups: UInt32 { TicklessPlatform<Self>.idleWakeups }
+
+    /// Alarm interrupts taken since start-up (``TicklessAlarm/interruptCount``).
+    public static var alarmInterrupts: UInt32 { TicklessAlarm.interruptCount }
 
     /// Ends the run: QEMU exits with `code` (semihosting SYS_EXIT_EXTENDED,
     /// startup code in semihosting.c). Never returns.
@@ -52,7 +75,7 @@ extension CortexMBoard {
     /// `__text_start` and `__text_end`).
     public static var textBytes: UInt32 { pollen_text_bytes() }
 
-    /// IPSR: 0 in thread mode, 15 in SysTick, 16 + n in the handler of IRQ n.
+    /// IPSR: 0 in thread mode, 16 + n in the handler of IRQ n.
     public static var activeException: UInt32 { pollen_ipsr() }
 
     /// 16 + ``BoardSupport/softwareIRQ``: IPSR in the software interrupt's handler.

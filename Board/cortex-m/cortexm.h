@@ -90,7 +90,7 @@ static inline __attribute__((always_inline)) uint32_t pollen_ipsr(void) {
     passes of `subs; bhs`. For tests that place an interrupt at a chosen
     instruction under QEMU's `-icount` (where an instruction is a fixed step of
     virtual time): the clock-priority test sweeps a timer interrupt across
-    SysTick_Handler with it. */
+    the alarm handler with it. */
 static inline __attribute__((always_inline)) void pollen_spin(uint32_t iterations) {
     __asm volatile("1: subs %0, %0, #1\n\tbhs 1b" : "+l"(iterations) :: "cc", "memory");
 }
@@ -122,50 +122,42 @@ void pollen_board_write_byte(uint8_t byte);
 
 /* ---- Data shared with the Swift side ---- */
 
-/** Microseconds since SysTick was started, at the last tick (a multiple of 1000
-    unless a test preset it).
+/** The tickless clock's count of half-periods of the board's free-running 32-bit
+    microsecond counter: how many times the counter has crossed 2^31 or wrapped
+    through 0 (CortexMClock.swift).
 
-    Invariant "tick count": correct from any priority. Every read returns either
-    the value before or the value after any update, never a mix of the two words
-    (which could be 2^32 µs off), whatever interrupt priorities the app sets:
-      - written only by SysTick_Handler (startup.c), which adds 1000 every
-        millisecond with interrupts masked, so no handler, however urgent, can
-        run between the two word stores; and by
-        `pollen_tick_count_preset_for_testing`, masked too;
-      - read only with interrupts masked (`pollen_tick_count`), so SysTick
-        cannot update it between the two word loads.
-    A handler that preempts SysTick_Handler before its update reads the count of
-    the previous tick: the tick being handled is counted once the update runs.
-    Cost of a read: 4 instructions on the Cortex-M4 (mrs, cpsid, ldrd, msr), 5 on
-    the Cortex-M0 (two ldr); the address load comes on top. */
-extern uint64_t pollen_systick_microseconds;
+    Invariant "clock period": written only with interrupts masked, by the clock's
+    fix-up (one increment when the counter's top bit differs from this count's
+    lowest bit) and the test-only preset; one word, so every read sees the value
+    before or after a store. Readers need no masking: they read this first, then
+    the counter, and combine the two so that a crossing not counted yet is
+    counted (`TicklessClock.now`). */
+extern volatile uint32_t pollen_clock_half_periods;
 
-/** The tick count, read consistently from thread mode or any handler (it masks
-    interrupts for the load and restores the previous PRIMASK, so it nests).
-    Swift reads it through this: a C global is not concurrency-checked. */
-static inline __attribute__((always_inline)) uint64_t pollen_tick_count(void) {
-    uint32_t saved = pollen_critical_enter();
-    uint64_t value = pollen_systick_microseconds;
-    pollen_critical_exit(saved);
+/** Reads the half-period count. The barrier keeps the board's counter read,
+    which must come after it, from moving before it. */
+static inline __attribute__((always_inline)) uint32_t pollen_clock_half_periods_read(void) {
+    uint32_t value = pollen_clock_half_periods;
+    __asm volatile("" ::: "memory");
     return value;
 }
 
-/** The tick count, for a caller that has already masked interrupts (the asm
-    barriers of its own critical section keep the load inside it). */
-static inline __attribute__((always_inline)) uint64_t pollen_tick_count_while_masked(void) {
-    return pollen_systick_microseconds;
+/** Stores the half-period count (callers mask interrupts: invariant "clock period"). */
+static inline __attribute__((always_inline)) void pollen_clock_half_periods_write(uint32_t value) {
+    pollen_clock_half_periods = value;
 }
 
-/** TEST ONLY: sets the tick count to `microseconds` (masked, so it is never
-    seen half-written). Firmware tests use it to start the clock near the carry
-    out of its low word (0xFFFF_F000 µs is 5 ticks before it) instead of waiting
-    71 minutes. Moving the clock under a running executor breaks its timers:
-    apps must not call it. Reach it through `CortexMPlatform.presetTickCountForTesting`,
-    which also resets the floor of the precise clock. */
-static inline __attribute__((always_inline)) void pollen_tick_count_preset_for_testing(uint64_t microseconds) {
-    uint32_t saved = pollen_critical_enter();
-    pollen_systick_microseconds = microseconds;
-    pollen_critical_exit(saved);
+/** One 32-bit load from the device register at `address`. On ARMv6-M, Swift's
+    `VolatileMappedRegister` accesses are calls to `__atomic_load_4` and
+    `__atomic_store_4`; the clock's hot path (the counter read, which the
+    executor does every round) uses these instead: one `ldr` / `str`. */
+static inline __attribute__((always_inline)) uint32_t pollen_register_load(uintptr_t address) {
+    return *(volatile uint32_t *)address;
+}
+
+/** One 32-bit store to the device register at `address` (see pollen_register_load). */
+static inline __attribute__((always_inline)) void pollen_register_store(uintptr_t address, uint32_t value) {
+    *(volatile uint32_t *)address = value;
 }
 
 /** The current stack pointer (MSP: Pollen runs thread mode and handlers on the

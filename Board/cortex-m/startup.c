@@ -184,35 +184,10 @@ __attribute__((naked)) void Default_Handler(void) {
         ".ltorg\n");
 }
 
-/* SysTick: the 1 ms tick. The only writer of the tick count; see the invariant
-   "tick count" in cortexm.h, where the readers are. */
-uint64_t pollen_systick_microseconds;
-
-/*
- * The 64-bit update is two word stores (a `strd` on ARMv7-M is not atomic
- * either: it may be interrupted between its two words), so it runs with
- * interrupts masked: a handler of higher priority that preempts SysTick sees
- * the count either before or after the update, never a new low word with the
- * old high word (2^32 µs, 71 minutes, too little).
- *
- * `cpsid i` ... `cpsie i` restores the previous PRIMASK exactly: PRIMASK is 0
- * on entry, because a configurable-priority exception (SysTick is one) is never
- * taken while PRIMASK is set. (So never call this function directly with
- * interrupts masked; nothing does.) Saving and restoring PRIMASK with mrs/msr
- * would cost 6 more bytes and 1 more instruction for nothing.
- *
- * Cost (count the .lst): 2 instructions (4 bytes) over the unmasked update.
- *   Cortex-M4: ldr, cpsid, ldrd, adds, adc, strd, cpsie, bx        =  8
- *   Cortex-M0: cpsid, movs, lsls, ldr, ldr, movs, adds, str, ldr,
- *              adcs, str, cpsie, bx                                = 13
- * Masked in between: 4 (M4) / 10 (M0) instructions, the most a higher-priority
- * interrupt now waits for SysTick.
- */
-void SysTick_Handler(void) {
-    pollen_disable_irq();
-    pollen_systick_microseconds += 1000;
-    pollen_enable_irq();
-}
+/* The tickless clock's count of half-periods of the board's 32-bit microsecond
+   counter (CortexMClock.swift, invariant "clock period"; read through
+   pollen_clock_half_periods_read in cortexm.h). Zero at reset. */
+volatile uint32_t pollen_clock_half_periods;
 
 /* ------------------------------------------------------------------------- */
 /* Vector table                                                              */
@@ -229,6 +204,9 @@ POLLEN_WEAK_HANDLER(UsageFault_Handler);
 POLLEN_WEAK_HANDLER(SVC_Handler);
 POLLEN_WEAK_HANDLER(DebugMon_Handler);
 POLLEN_WEAK_HANDLER(PendSV_Handler);
+/* No periodic tick: Pollen leaves SysTick off (the tickless clock,
+   CortexMClock.swift). An app that starts it must define SysTick_Handler. */
+POLLEN_WEAK_HANDLER(SysTick_Handler);
 POLLEN_WEAK_HANDLER(IRQ0_Handler);  POLLEN_WEAK_HANDLER(IRQ1_Handler);
 POLLEN_WEAK_HANDLER(IRQ2_Handler);  POLLEN_WEAK_HANDLER(IRQ3_Handler);
 POLLEN_WEAK_HANDLER(IRQ4_Handler);  POLLEN_WEAK_HANDLER(IRQ5_Handler);

@@ -4,9 +4,9 @@
 // line = (base >> 12) & 0x1F). Software interrupt: line 20, SWI0, which the
 // nRF51 reserves for software.
 //
-// Time: the real nRF51 has no SysTick (optional on the M0; Nordic left it out)
-// but QEMU's model has one, clocked at 16 MHz, and Pollen uses it. A port to
-// silicon would count RTC1 instead.
+// Time: the tickless clock on TIMER0 at 1 MHz (Clock.swift). The real nRF51
+// has no SysTick (optional on the M0; Nordic left it out); silicon would count
+// RTC1 for low power (see Clock.swift).
 
 @_exported import PollenCortexM
 import _Volatile

@@ -13,9 +13,11 @@ import Pollen
 ///    ``shouldStop`` says so: the run is over.
 ///
 /// Time is read as firmware reads it: from a 32-bit wrapping hardware counter
-/// widened by a ``TickExtender``. Like a tickless firmware idle, the clock never
-/// jumps more than half a counter period (2^31 µs ≈ 35.8 min) in one step, so the
-/// extender sees every wrap.
+/// widened by a ``TickExtender``. Like the boards' tickless idle (whose alarm
+/// also fires at every half-period of its counter), the clock never jumps more
+/// than half a counter period (2^31 µs ≈ 35.8 min) in one step, so the
+/// extender sees every wrap. Each sleep that ends counts as one of
+/// ``idleWakeups``.
 public struct SimulatedPlatform: Platform {
     /// The virtual clock.
     public let clock: VirtualClock
@@ -31,6 +33,15 @@ public struct SimulatedPlatform: Platform {
     public private(set) var idleSteps = 0
     /// Idle steps that slept (jumped to the next event).
     public private(set) var sleeps = 0
+    /// Idle wake-ups: times the simulated core slept and was woken, by a
+    /// deadline, an alarm, or the end of a ``maximumJump`` step (the firmware's
+    /// maintenance wake). The host's form of the boards' `Board.idleWakeups`, so
+    /// a test can assert a power figure: blinky's 500 ms ticker wakes the core
+    /// 20 times in 10 s (Tests/PollenTests/SimulationTests.swift), as on the
+    /// boards (Tests/Firmware/tickless). (The firmware counter also counts a
+    /// `wfi` that falls through on an interrupt already pending; here such an
+    /// interrupt is serviced before the core would sleep, and is not counted.)
+    public private(set) var idleWakeups = 0
     /// Idle steps that spun (busy-poll).
     public private(set) var spins = 0
     private var extender: TickExtender
@@ -78,6 +89,7 @@ public struct SimulatedPlatform: Platform {
         let cap = current + Self.maximumJump
         if cap < target { target = cap }
         clock.advance(to: target)
+        if case .sleep = strategy { idleWakeups += 1 }
         interrupts.servicePending()
         return .resumed
     }

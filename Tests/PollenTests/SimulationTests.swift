@@ -182,4 +182,57 @@ struct ThreadedTests {
         #expect(acknowledged.pointee.load(ordering: .relaxed) == hands)
         #expect(platform.sleeps > 0)   // the executor really went to sleep in between
     }
+
+    @Test("idle wake-ups: a 500 ms blinky wakes the core 20 times in 10 s, with no periodic tick")
+    func blinkyWakeups() throws {
+        let executor = Pinned(Executor<1>())
+        let pool = Pinned(TaskPool<TickCounter, 1>(name: "blink"))
+        let tasks = try executor.pointee.attach(&pool.pointee)
+        let ticks = makeCounter()
+        try tasks.spawn(TickCounter(period: .milliseconds(500), ticks: ticks))
+        var platform = SimulatedPlatform()
+        platform.stopTime = .zero + .seconds(10)
+        executor.pointee.run(on: &platform, idle: .sleep, tasks: tasks)
+        #expect(ticks.pointee == 20)
+        #expect(platform.idleWakeups == 20)          // one per toggle: 2 per second
+        #expect(platform.clock.now == .zero + .seconds(10))
+    }
+
+    @Test("idle wake-ups: an hour of a 1 s ticker takes 3,600 wake-ups; a 2-hour timer alone, 4 (half-period steps)")
+    func longRunWakeups() throws {
+        let executor = Pinned(Executor<1>())
+        let pool = Pinned(TaskPool<TickCounter, 1>(name: "ticker"))
+        let tasks = try executor.pointee.attach(&pool.pointee)
+        let ticks = makeCounter()
+        try tasks.spawn(TickCounter(period: .seconds(1), ticks: ticks))
+        var platform = SimulatedPlatform()
+        platform.stopTime = .zero + .seconds(3_600)
+        executor.pointee.run(on: &platform, idle: .sleep, tasks: tasks)
+        #expect(ticks.pointee == 3_600)
+        #expect(platform.idleWakeups == 3_600)
+
+        let executor2 = Pinned(Executor<1>())
+        let pool2 = Pinned(TaskPool<Timer, 1>(name: "timer"))
+        let tasks2 = try executor2.pointee.attach(&pool2.pointee)
+        try tasks2.spawn(Timer.after(.seconds(7_200)))
+        var platform2 = SimulatedPlatform()
+        executor2.pointee.run(on: &platform2, idle: .sleep, tasks: tasks2)
+        // 7,200 s in jumps of at most 2^31 µs (2,147.5 s): 4 wake-ups, the last at the deadline.
+        #expect(platform2.idleWakeups == 4)
+        #expect(platform2.clock.now == .zero + .seconds(7_200))
+    }
+}
+
+/// Counts the ticks of a ticker (a blinky without the LED).
+struct TickCounter: Future {
+    var ticker: Ticker
+    let ticks: UnsafeMutablePointer<Int>
+    init(period: Duration, ticks: UnsafeMutablePointer<Int>) {
+        ticker = Ticker(period: period)
+        self.ticks = ticks
+    }
+    mutating func poll(_ context: inout Context) -> Poll<Void> {
+        while case .ready(let periods) = ticker.poll(&context) { ticks.pointee += Int(periods) }
+        return .pending
+    }
 }

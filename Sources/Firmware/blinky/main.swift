@@ -34,7 +34,7 @@ nonisolated(unsafe) var blinkers = TaskPool<Blink, 1>(name: "blink")
 @main
 struct Blinky {
     static func main() {
-        var platform = Board.startTicks()   // the clock only: no UART receive, no software IRQ
+        var platform = Board.startClock()   // the clock only: no UART receive, no software IRQ
         let blink: PoolRef<Blink, 1>
         do throws(CapacityError) {
             blink = try executor.attach(&blinkers)

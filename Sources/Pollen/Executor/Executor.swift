@@ -381,7 +381,11 @@ public struct Executor<let maskWords: Int>: ~Copyable {
         }
         while true {
             let now = platform.now()
-            if core.pointee.timers.earliest <= now || core.pointee.registerDeadline <= now {
+            // "earliest <= now" on the inverted words (`InvertedInstant`): invert
+            // `now` once instead of both deadlines (2 instructions per round on Arm).
+            let inverted = ~now.ticks
+            if core.pointee.timers.storedEarliest.bits >= inverted
+                || core.pointee.storedRegisterDeadline.bits >= inverted {
                 _ = Self.fireTimers(core, now: now)
             }
             if Self.runPass(core, tasks, now: now) != 0 || hasReadyTasks { continue }

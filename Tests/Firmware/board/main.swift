@@ -27,10 +27,11 @@ struct BoardTest {
         }
         check("clock is monotonic", monotonic)
 
-        // Idle `.sleep` with nothing to do: each return is one wake (SysTick
-        // every 1 ms), so waiting 5 ms takes a handful of returns, where a
-        // busy loop would take thousands. (Only an upper bound: if the host
-        // stalls QEMU, ticks coalesce and there are fewer wakes.)
+        // Idle `.sleep` until a deadline 5 ms away: the one-shot alarm ends the
+        // sleep at the deadline (tickless: no periodic interrupt), so waiting
+        // takes one return, plus one per other interrupt meanwhile (QEMU_INPUT's
+        // bytes may arrive now, each a UART receive interrupt), where a busy loop
+        // would take thousands. (Tests/Firmware/tickless counts wake-ups exactly.)
         let deadline = platform.now() + .milliseconds(5)
         var wakes: UInt32 = 0
         while platform.now() < deadline {
@@ -80,8 +81,8 @@ struct BoardTest {
         Board.setLED(false)
         check("user LED switches on and off", lit && !Board.isLEDOn)
 
-        // The two clocks: the precise one (Board.now) is never below the
-        // executor's (platform.now, the tick count) read just before it.
+        // One clock: `Board.now()` (for measuring) is the executor's clock,
+        // read later, so it is never below `platform.now()` read before it.
         var clocksAgree = true
         for _ in 0..<2_000 {
             let coarse = platform.now()

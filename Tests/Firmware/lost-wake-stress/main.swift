@@ -1,4 +1,4 @@
-// lost-wake-stress — 2 × 100,000 hand-offs through an interrupt that lands in
+// lost-wake-stress — 100,000 hand-offs through an interrupt that lands in
 // the executor's sleep window, under the real `Executor.run` with `.sleep` idle.
 // One line per check (`name... OK`) plus the figures; any failure prints
 // `FAIL` and exits 1; a lost wake stalls the run (Board/qemu-test's timeout).
@@ -22,26 +22,14 @@
 //
 // # Making a lost wake visible
 //
-// With the 1 ms SysTick running, a lost wake costs at most a millisecond: the
-// tick ends the `wfi` and the executor finds the wake. So the run has two
-// phases of 100,000 hand-offs:
-//   1. tick interrupt on (the normal board set-up): measures the hand-off rate
-//      with `Board.now()`;
-//   2. tick interrupt off (SysTick keeps counting, but raises no exception):
-//      now only the software interrupt can end a `wfi`, so a single lost wake
-//      sleeps forever and the run times out. Elapsed time is counted by the
-//      task from SysTick's COUNTFLAG (one per millisecond wrap), since the
-//      board clock stands still without the tick interrupt.
-// Both phases also check that the executor entered the idle step exactly once
-// per hand-off, with the interrupt pending (the window was hit every time).
-//
-// # RISC-V (-DRISCV, from firmware.env)
-//
-// RISCVPlatform is tickless: with no deadline (this test arms no timer) nothing
-// but the software interrupt (the CLINT's msip) can end its `wfi`
-// (`csrci mstatus, MIE; if isStillIdle() { wfi }; csrsi mstatus, MIE`). So
-// there is one phase, already as strict as phase 2 above: a lost wake sleeps
-// forever. Elapsed time comes from `Board.now()` (mtime keeps counting).
+// Both architectures' platforms are tickless (Cortex-M since issue 12: the
+// one-shot alarm of Board/cortex-m/CortexMClock.swift; RISC-V: the CLINT's
+// mtimecmp). With no deadline (this test arms no timer) nothing but the
+// software interrupt can end the `wfi` for a long while (the Cortex-M clock's
+// maintenance alarm comes 171.8 s or 35.8 min later), so a single lost wake
+// sleeps past Board/qemu-test's timeout. The run also checks that the executor
+// entered the idle step exactly once per hand-off, with the interrupt pending
+// (the window was hit every time). Elapsed time comes from `Board.now()`.
 
 import Pollen
 import PollenBoard
@@ -51,7 +39,6 @@ import PollenRISCVSupport     // pollen_disable_irq
 #else
 import PollenCortexMSupport   // pollen_disable_irq
 #endif
-import _Volatile
 
 /// The waker the software interrupt handler uses; written by the task before
 /// it pends the interrupt.
@@ -83,36 +70,16 @@ struct CountingPlatform: Platform {
     }
 }
 
-/// Hand-offs per phase.
-let handoffsPerPhase: UInt32 = 100_000
-
-#if !RISCV
-/// SysTick's control and status register (SYST_CSR): bit 1 TICKINT (raise
-/// the exception at each wrap), bit 16 COUNTFLAG (set at each wrap, cleared by
-/// reading the register). The counter itself keeps running either way.
-enum SysTickControl {
-    static var csr: VolatileMappedRegister<UInt32> { mmio(0xE000_E010) }
-    static let tickInterrupt: UInt32 = 1 << 1
-    static let countFlag: UInt32 = 1 << 16
-
-    static func setTickInterrupt(_ on: Bool) {
-        let value = csr.load() & ~countFlag
-        csr.store(on ? value | tickInterrupt : value & ~tickInterrupt)
-    }
-
-    static var wrappedSinceLastRead: Bool { csr.load() & countFlag != 0 }
-}
-#endif
+/// Hand-offs in the run.
+let handoffsInRun: UInt32 = 100_000
 
 /// One hand-off per poll: park the waker, pend the interrupt masked, return.
 struct Handoff: Future {
-    var phase = 1
     var handoffs: UInt32 = 0
     var started = Instant.zero
-    var wraps: UInt32 = 0
 
     mutating func poll(_ context: inout Context) -> Poll<Void> {
-        // Every poll but a phase's first follows exactly one handler wake.
+        // Every poll but the first follows exactly one handler wake.
         if handlerWakes != handoffs || idleChecks != handoffs {
             Board.write("hand-off ")
             Board.writeDecimal(handoffs)
@@ -124,10 +91,7 @@ struct Handoff: Future {
             Board.exit(1)
         }
         if handoffs == 0 { started = Board.now() }
-        #if !RISCV
-        if phase == 2 && SysTickControl.wrappedSinceLastRead { wraps &+= 1 }
-        #endif
-        if handoffs == handoffsPerPhase { finishPhase() }
+        if handoffs == handoffsInRun { finish() }
         handoffs &+= 1
         parkedWaker = context.waker
         // Leaves interrupts masked: the executor's idle step unmasks them.
@@ -136,8 +100,7 @@ struct Handoff: Future {
         return .pending
     }
 
-    mutating func finishPhase() {
-        #if RISCV
+    func finish() {
         let elapsed = Board.now() - started
         Board.write("no tick interrupt (tickless): ")
         Board.writeDecimal(handoffs)
@@ -146,33 +109,6 @@ struct Handoff: Future {
         Board.writeDecimal(UInt32(truncatingIfNeeded: elapsed.ticks / 1_000))
         Board.writeLine(" ms (Board.now)")
         Board.exit(0)
-        #else
-        if phase == 1 {
-            let elapsed = Board.now() - started
-            Board.write("tick interrupt on: ")
-            Board.writeDecimal(handoffs)
-            Board.writeLine(" hand-offs, one idle check and one wake each... OK")
-            Board.write("  elapsed ")
-            Board.writeDecimal(UInt32(truncatingIfNeeded: elapsed.ticks / 1_000))
-            Board.writeLine(" ms (Board.now)")
-            SysTickControl.setTickInterrupt(false)
-            _ = SysTickControl.wrappedSinceLastRead   // clear COUNTFLAG
-            phase = 2
-            handoffs = 0
-            handlerWakes = 0
-            idleChecks = 0
-            wraps = 0
-        } else {
-            SysTickControl.setTickInterrupt(true)
-            Board.write("tick interrupt off: ")
-            Board.writeDecimal(handoffs)
-            Board.writeLine(" hand-offs, one idle check and one wake each... OK")
-            Board.write("  elapsed ")
-            Board.writeDecimal(wraps)
-            Board.writeLine(" ms (SysTick wraps)")
-            Board.exit(0)
-        }
-        #endif
     }
 }
 

@@ -166,7 +166,7 @@ func report() -> Never {
 @main
 struct StackNesting {
     static func main() {
-        var platform = Board.startTicks()
+        var platform = Board.startClock()
         do throws(CapacityError) {
             let nested = try executor.attach(&nesteds)
             executor.attach(timers: &timerQueue)

@@ -1,6 +1,7 @@
 // timers — Timer, Ticker, Timeout and select on the real executor and the
-// board's clock (SysTick on Cortex-M, mtime on RISC-V), one line per check
-// (`name... OK`); any failure prints `FAIL` and exits 1.
+// board's tickless clock (the board's counter and alarm on Cortex-M, mtime on
+// RISC-V), one line per check (`name... OK`); any failure prints `FAIL` and
+// exits 1.
 //
 // `main` drives the executor itself (`drive(until:)`: read the clock, fire
 // timers, run a pass, or sleep with `.sleep` idle — the same steps as
@@ -8,11 +9,10 @@
 // bookkeeping (`armedTimers`, `nextDeadline`), which a task cannot do while
 // `run` holds the executor.
 //
-// "Never early" is checked against both clocks at fire time: the executor's
-// (`context.now`) and a fresh `Board.now()`. No `-icount`: under QEMU's
-// instruction counting, SysTick's counter reloads before its pending bit is
-// set, so `Board.now()` reads up to 1 ms low right after each millisecond
-// wrap (CortexMPlatform.now() clamps this away; the raw Board.now() does not).
+// "Never early" is checked against the executor's clock at fire time
+// (`context.now`) and a fresh `Board.now()` (the same clock, read later). Runs
+// under `-icount` (firmware.env): without it the lateness is QEMU's real-time
+// wake-up latency on the host (a millisecond or more on a loaded machine).
 
 /// Fire order of the timer probes, one hex digit (the probe's id) each.
 import Pollen
@@ -215,9 +215,9 @@ struct Timers {
         spawn(ticker, TickerTask())
         drive(all, on: &platform, for: .milliseconds(1_000)) { tickerDone }
         check("ticker: 20 periods, none early", tickerPeriods == 20 && !tickerEarly && tickerReadies <= 20)
-        // The tolerance is for the last tick's lateness alone (about a tick,
-        // plus host hiccups: QEMU's clock is the host's). A ticker that
-        // re-armed from each late tick would drift by ~0.5 ms per tick.
+        // The tolerance is for the last tick's lateness alone (microseconds
+        // under -icount). A ticker that re-armed from each late tick would
+        // drift with every tick.
         check("ticker: 20 x 10 ms take 200 ms (+ at most 5 ms)",
               tickerElapsed >= .milliseconds(200) && tickerElapsed < .milliseconds(205),
               UInt32(truncatingIfNeeded: tickerElapsed.ticks))
