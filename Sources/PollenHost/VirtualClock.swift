@@ -49,6 +49,32 @@ public final class VirtualClock: @unchecked Sendable {
         advance(to: now)
     }
 
+    /// Sets the one alarm of `line` on `controller` to `instant`, replacing any
+    /// it had; `nil` cancels it. A one-shot compare timer per line: an executor
+    /// bound to the line re-arms it for its earliest deadline after every round
+    /// (``SimulatedInterruptController/bind(_:tasks:line:priority:clock:)``).
+    /// Never allocates while fewer than 64 alarms are outstanding.
+    ///
+    /// ```swift
+    /// clock.setOnlyAlarm(at: Instant(ticks: 5_000), line: 3, on: interrupts)
+    /// clock.setOnlyAlarm(at: nil, line: 3, on: interrupts)      // cancelled
+    /// ```
+    public func setOnlyAlarm(at instant: Instant?, line: Int, on controller: SimulatedInterruptController) {
+        if let i = alarms.firstIndex(where: { $0.line == line && $0.controller === controller }) {
+            if let instant {
+                alarms[i].at = instant
+            } else {
+                alarms.remove(at: i)
+                return
+            }
+        } else if let instant {
+            alarms.append(Alarm(at: instant, line: line, controller: controller))
+        } else {
+            return
+        }
+        advance(to: now)
+    }
+
     /// The earliest outstanding alarm, if any.
     public var nextAlarm: Instant? {
         var earliest: Instant?
