@@ -93,7 +93,8 @@ let hostRest: [Target] = [
 // The board layer (firmware only). Its sources stay in Board/common and Board/<board>;
 // each target names its files, and excludes the folder's other files.
 let commonC = ["startup.c", "semihosting.c", "libc.c", "aeabi.c", "atomics_64.c", "atomics_armv6m.c"]
-let commonSwift = ["BoardSupport.swift", "CortexM.swift", "CortexMPlatform.swift", "DeviceInterrupts.swift"]
+let commonSwift = ["BoardSupport.swift", "CortexM.swift", "CortexMPlatform.swift", "DeviceInterrupts.swift",
+                   "InterruptExecutor.swift"]
 let boardFiles = ["Board.swift", "InterruptHandlers.swift", "board.env", "toolset.json"]
 
 func boardLayer(_ board: String) -> [Target] {

@@ -138,6 +138,19 @@ void pollen_board_write_byte(uint8_t byte);
     the Cortex-M0 (two ldr); the address load comes on top. */
 extern uint64_t pollen_systick_microseconds;
 
+/** Called by SysTick_Handler after every tick, once set (null: nothing). Set
+    by the first `InterruptExecutor.start` (InterruptExecutor.swift), with
+    interrupts masked, to `InterruptExecutors.pendExpired(now:)`: the time
+    interrupt pends the line of every interrupt executor whose earliest
+    deadline has passed. */
+extern void (*pollen_tick_hook)(void);
+
+/** Sets `pollen_tick_hook` (call with interrupts masked). Swift sets it through
+    this: a C global is not concurrency-checked. */
+static inline __attribute__((always_inline)) void pollen_set_tick_hook(void (*hook)(void)) {
+    pollen_tick_hook = hook;
+}
+
 /** The tick count, read consistently from thread mode or any handler (it masks
     interrupts for the load and restores the previous PRIMASK, so it nests).
     Swift reads it through this: a C global is not concurrency-checked. */

@@ -207,7 +207,14 @@ void SysTick_Handler(void) {
     pollen_disable_irq();
     pollen_systick_microseconds += 1000;
     pollen_enable_irq();
+    /* Time across priority levels (InterruptExecutor.swift): pends the line of
+       every interrupt executor whose deadline has passed. Null until the first
+       InterruptExecutor starts: then 2 instructions (load, branch). */
+    void (*hook)(void) = pollen_tick_hook;
+    if (hook) hook();
 }
+
+void (*pollen_tick_hook)(void);
 
 /* ------------------------------------------------------------------------- */
 /* Vector table                                                              */
