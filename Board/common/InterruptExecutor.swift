@@ -157,13 +157,21 @@ public struct InterruptLevelRecord: ~Copyable {
     let name: StaticString
     let line: UInt32
     let level: Int
-    /// The earliest deadline, microseconds; `UInt64.max`: none. Two words, each an
+    /// The earliest deadline, microseconds, stored inverted (so that zeroed
+    /// memory, the initial value, is `UInt64.max`: none). Two words, each an
     /// atomic, written and read together with interrupts masked (invariant
     /// "published deadline"), so the time interrupt never sees half of a new one.
-    let deadlineLow: Atomic<UInt32>
-    let deadlineHigh: Atomic<UInt32>
-    /// `NVIC.pend(line)`: context is the line's bit.
-    var hook: PendHook
+    let invertedDeadlineLow: Atomic<UInt32>
+    let invertedDeadlineHigh: Atomic<UInt32>
+    /// 1 when the time interrupt (or the round itself) found the published
+    /// deadline passed: the next round fires the executor's timers first. The
+    /// executor's clock is the tick count, so a deadline can only come due at a
+    /// tick, when `pendExpired` sets this, or be due already when published,
+    /// when the round's own re-check sets it: rounds that wakes and spawns
+    /// cause skip the timer check (about 12 instructions).
+    let timeDue: Atomic<UInt32>
+    /// `NVIC.pend(line)` (context: the line's bit); set by `start`.
+    var hook: PendHook?
     var next: UnsafeMutablePointer<InterruptLevelRecord>?
     var core: UnsafePointer<ExecutorCore>?
 
@@ -171,18 +179,19 @@ public struct InterruptLevelRecord: ~Copyable {
         self.name = name
         self.line = line
         self.level = level
-        deadlineLow = Atomic(0xFFFF_FFFF)
-        deadlineHigh = Atomic(0xFFFF_FFFF)
-        hook = PendHook(function: pendNVICLine, context: UnsafeMutableRawPointer(bitPattern: UInt(1) &<< UInt(line & 31)))
+        invertedDeadlineLow = Atomic(0)
+        invertedDeadlineHigh = Atomic(0)
+        timeDue = Atomic(0)
+        hook = nil
         next = nil
         core = nil
     }
 
     /// The published deadline (masked read: invariant "published deadline").
     var deadline: UInt64 {
-        withInterruptsMasked {
-            UInt64(_truncatingBits: UInt(deadlineHigh.load(ordering: .relaxed))) &<< 32
-                | UInt64(_truncatingBits: UInt(deadlineLow.load(ordering: .relaxed)))
+        ~withInterruptsMasked {
+            UInt64(_truncatingBits: UInt(invertedDeadlineHigh.load(ordering: .relaxed))) &<< 32
+                | UInt64(_truncatingBits: UInt(invertedDeadlineLow.load(ordering: .relaxed)))
         }
     }
 
@@ -190,8 +199,8 @@ public struct InterruptLevelRecord: ~Copyable {
     @inline(__always)
     func publish(_ ticks: UInt64) {
         withInterruptsMasked {
-            deadlineLow.store(UInt32(truncatingIfNeeded: ticks), ordering: .relaxed)
-            deadlineHigh.store(UInt32(truncatingIfNeeded: ticks &>> 32), ordering: .relaxed)
+            invertedDeadlineLow.store(~UInt32(truncatingIfNeeded: ticks), ordering: .relaxed)
+            invertedDeadlineHigh.store(~UInt32(truncatingIfNeeded: ticks &>> 32), ordering: .relaxed)
         }
     }
 }
@@ -237,7 +246,10 @@ public enum InterruptExecutors {
     public static func pendExpired(now: Instant) {
         var link = interruptLevels
         while let record = link {
-            if record.pointee.deadline <= now.ticks { NVIC.pend(record.pointee.line) }
+            if record.pointee.deadline <= now.ticks {
+                record.pointee.timeDue.store(1, ordering: .relaxed)
+                NVIC.pend(record.pointee.line)
+            }
             link = record.pointee.next
         }
     }
@@ -369,7 +381,12 @@ public struct InterruptExecutor<let maskWords: Int, Tasks: TaskSet>: ~Copyable {
         NVIC.setPriority(record.line, Device.nvicPriority(ofLevel: record.level))
         record.core = executor.pinnedCore
         let me = withUnsafeMutablePointer(to: &record) { $0 }
-        executor.install(pendHook: withUnsafePointer(to: &record.hook) { $0 })   // pends the line once
+        record.hook = PendHook(function: pendNVICLine,
+                               context: UnsafeMutableRawPointer(bitPattern: UInt(1) &<< UInt(record.line)))
+        // Safety: `Optional<PendHook>` keeps its payload at offset 0 (Swift ABI:
+        // a single-payload enum), and the record stays in place (PINNED).
+        let hook = withUnsafePointer(to: &record.hook) { UnsafeRawPointer($0).assumingMemoryBound(to: PendHook.self) }
+        executor.install(pendHook: hook)   // pends the line once
         withInterruptsMasked {
             if var last = interruptLevels {
                 while let next = last.pointee.next { last = next }
@@ -391,13 +408,28 @@ public struct InterruptExecutor<let maskWords: Int, Tasks: TaskSet>: ~Copyable {
     /// ```swift
     /// @_cdecl("IRQ30_Handler") func urgentLevel() { urgent.runInterrupt() }
     /// ```
+    ///
+    /// The round is `Executor.runRound` with the timer check moved behind a flag:
+    /// timers are fired only when the time interrupt found this level's deadline
+    /// passed (see `InterruptLevelRecord.timeDue`), so a round caused by a wake
+    /// goes straight to its pass.
     @inline(__always)
     public func runInterrupt() {
-        let next = executor.runRound(tasks.unsafelyUnwrapped, now: Instant(ticks: pollen_tick_count()))
-        let ticks = next?.ticks ?? .max
+        let now = Instant(ticks: pollen_tick_count())
+        if record.timeDue.load(ordering: .relaxed) != 0 {
+            record.timeDue.store(0, ordering: .relaxed)
+            executor.fireTimers(now: now)
+        }
+        executor.runReady(tasks.unsafelyUnwrapped, now: now)
+        let ticks = executor.pinnedCore.pointee.nextDeadlineTicks
         record.publish(ticks)
-        // A deadline that passed during the pass: the next tick would be late.
-        if ticks <= pollen_tick_count() { NVIC.pend(record.line) }
+        // Due already (registered in the past, or the tick moved during the
+        // pass): run again at once rather than a tick late. (Also closes the
+        // window where the time interrupt ran between the flag's load and store.)
+        if ticks <= pollen_tick_count() {
+            record.timeDue.store(1, ordering: .relaxed)
+            NVIC.pend(record.line)
+        }
     }
 
     /// Writes this level's header line and its executor's capacity report.

@@ -424,14 +424,17 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     /// and a higher-priority interrupt waits at most for one poll. Unlike `run`,
     /// it does not check that `tasks` covers every attached pool: call
     /// ``check(_:)`` once before the interrupt is enabled.
-    @discardableResult
+    ///
+    /// Always inlined into the handler (the app specializes it): a call here is
+    /// instructions between the interrupt and the first poll.
+    @discardableResult @inline(__always)
     public func runRound<Tasks: TaskSet>(_ tasks: Tasks, now: Instant) -> Instant? {
         let core = corePointer
         if core.pointee.timers.earliest <= now || core.pointee.registerDeadline <= now {
             _ = Self.fireTimers(core, now: now)
         }
         Self.runPass(core, tasks, now: now)
-        return core.pointee.nextDeadline
+        return ExecutorCore.nextDeadline(core)
     }
 
     /// The executor's bookkeeping at its pinned address (after the first attach),

@@ -53,6 +53,25 @@ public struct ExecutorCore {
         return earliest == .distantFuture ? nil : earliest
     }
 
+    /// ``nextDeadline`` of the core at `core`, read field by field in place (the
+    /// getter on `core.pointee` copies the whole core first).
+    @inline(__always)
+    static func nextDeadline(_ core: UnsafeMutablePointer<ExecutorCore>) -> Instant? {
+        let earliest = min(core.pointee.timers.earliest, core.pointee.storedRegisterDeadline.instant)
+        return earliest == .distantFuture ? nil : earliest
+    }
+
+    /// The earliest armed deadline in microseconds, `UInt64.max` when none: what
+    /// an executor run from an interrupt handler publishes for the time
+    /// interrupt after each round (read in place through `Executor.pinnedCore`).
+    ///
+    /// ```swift
+    /// let ticks = executor.pinnedCore.pointee.nextDeadlineTicks   // UInt64.max: no deadline
+    /// ```
+    public var nextDeadlineTicks: UInt64 {
+        min(timers.earliest, storedRegisterDeadline.instant).ticks
+    }
+
     /// `32 × groupCount` slots.
     public var groupCount: Int { Int(storedGroupCountMinusOne) &+ 1 }
 
