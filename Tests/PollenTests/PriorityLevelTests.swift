@@ -231,6 +231,41 @@ struct PriorityLevelTests {
         #expect(interrupts.maximumNesting >= 2)
     }
 
+    @Test("an AsyncMutex locked from two executors (two levels) stops the program; from one it works")
+    func mutexAcrossLevelsIsRefused() async {
+        await #expect(processExitsWith: .failure) {
+            let mutex = Pinned(AsyncMutex<Int, 2>(0))
+            let a = Rig<Scripted, 1>(), b = Rig<Scripted, 1>()
+            let trace = Trace()
+            a.spawn(Scripted("a", trace) { _, context in
+                var lock = mutex.pointee.lock()
+                _ = lock.poll(&context)
+                return .ready(0)
+            })
+            a.runUntilQuiet()
+            b.spawn(Scripted("b", trace) { _, context in
+                var lock = mutex.pointee.lock()
+                _ = lock.poll(&context)   // another executor: precondition failure
+                return .ready(0)
+            })
+            b.runUntilQuiet()
+        }
+        // The same two tasks on one executor.
+        let mutex = Pinned(AsyncMutex<Int, 2>(0))
+        let rig = Rig<Scripted, 2>()
+        let trace = Trace()
+        for name in ["a", "b"] {
+            rig.spawn(Scripted(name, trace) { _, context in
+                var lock = mutex.pointee.lock()
+                guard var held = lock.poll(&context) else { return .pending }
+                held.value += 1
+                return .ready(0)
+            })
+        }
+        rig.runUntilQuiet()
+        #expect(mutex.pointee.tryLock()?.value == 2)
+    }
+
     @Test("rounds of an interrupt level allocate nothing in steady state",
           .enabled(if: mallocCountingAvailable, mallocCountingSkipReason))
     func levelsAllocateNothing() {
