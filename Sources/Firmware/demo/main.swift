@@ -67,7 +67,11 @@ struct HogTask: Future {
         let start = Board.now()
         while Board.now() < start + .seconds(2) {}
         let (beats, worst) = withInterruptsMasked { (heartbeatBeats, heartbeatWorst) }
-        Board.log("hog: done; heartbeat: \(Int(beats)) beats meanwhile, worst lateness \(Int(truncatingIfNeeded: worst)) us")
+        Board.write("hog: done; heartbeat: ")
+        Board.writeDecimal(beats)
+        Board.write(" beats meanwhile, worst lateness ")
+        Board.writeDecimal(UInt32(truncatingIfNeeded: worst))
+        Board.write(" us\n")
         return .ready(())
     }
 }
