@@ -513,6 +513,7 @@ func measurePreemption() -> (UInt32, UInt32) {
         fail("interrupt executor")
     }
     guard let long = try? executorThread.attach(&poolThread) else { fail("attach long") }
+    longPool = long
     guard (try? high.spawn(PreemptLatency())) != nil else { fail("spawn high") }   // first poll at once
     guard (try? long.spawn(LongPoll())) != nil else { fail("spawn long") }
     // The waking ISR runs at level 1, below the executor's level 2: the woken
@@ -526,6 +527,36 @@ func measurePreemption() -> (UInt32, UInt32) {
     if preemptInsideLongPoll != result.1 { fail("preemption outside the long poll") }
     return result
 }
+
+/// The same with the level below the waking ISR: IRQ 23 at level 1, the
+/// software IRQ at NVIC priority 0 (above every level). The task then runs when
+/// the ISR returns (tail-chaining): the ISR's own tail is counted too.
+@inline(never)
+func measurePreemptionTail() -> (UInt32, UInt32) {
+    let low: PreemptTasks
+    do throws(InterruptLevelError) {
+        low = try executorTail.attach(&poolTail)
+        try executorTail.start(on: Board.self, tasks: low)
+    } catch {
+        fail("interrupt executor (tail)")
+    }
+    guard (try? low.spawn(PreemptLatency())) != nil else { fail("spawn tail") }   // records its waker
+    preemptInsideLongPoll = 0
+    Board.setSoftwareInterruptHook(preemptHook)
+    let result = timePreemption(longPool.unsafelyUnwrapped, samples: preemptSamples)
+    Board.setSoftwareInterruptHook(nil)
+    if preemptInsideLongPoll != result.1 { fail("preemption outside the long poll (tail)") }
+    return result
+}
+
+/// IRQ 23 (spare on both boards): the tail variant's interrupt executor.
+@_cdecl("IRQ23_Handler")
+func benchTailInterrupt() { executorTail.runInterrupt() }
+
+nonisolated(unsafe) var executorTail = InterruptExecutor<1, PreemptTasks>(name: "bench-tail", line: 23, level: 1)
+nonisolated(unsafe) var poolTail = TaskPool<PreemptLatency, 1>(name: "tail")
+/// The thread-mode long poll's pool, once attached.
+nonisolated(unsafe) var longPool: PoolRef<LongPoll, 1>? = nil
 
 typealias PreemptTasks = PoolRef<PreemptLatency, 1>
 nonisolated(unsafe) var executorLevel = InterruptExecutor<1, PreemptTasks>(name: "bench-high", line: 22, level: 2)
@@ -618,6 +649,7 @@ func interruptFigures() {
 
     // Interrupt → poll of a higher level, while thread mode is inside a long poll.
     figure("preempt_latency_instr", hundredths: latency(measurePreemption()))
+    figure("preempt_latency_instr_tail", hundredths: latency(measurePreemptionTail()))
 }
 
 @main
