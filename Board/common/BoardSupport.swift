@@ -179,11 +179,52 @@ extension BoardSupport {
         exit(1)
     }
 
+    /// Spawns `task` as a detached task of `pool`, or, when it cannot (the pool is
+    /// full or not attached), prints the error on the console and stops the
+    /// firmware with exit code 1, as ``fail(_:)-(SpawnError)``. For spawns the
+    /// firmware cannot go on without (embassy's `must_spawn`); handle
+    /// ``SpawnError`` yourself where a full pool is a case to live with.
+    ///
+    /// ```swift
+    /// Board.mustSpawn(blink, Blink(period: .milliseconds(500)))
+    /// ```
+    @discardableResult
+    public static func mustSpawn<Task: Future & ~Copyable, let capacity: Int>(
+        _ pool: PoolRef<Task, capacity>, _ task: consuming Task
+    ) -> TaskID {
+        do throws(SpawnError) {
+            return try pool.spawn(task)
+        } catch {
+            fail(error)
+        }
+    }
+
+    /// Spawns `task` as a joinable task of `pool` and returns its handle, or, when
+    /// it cannot, prints the error and stops the firmware with exit code 1 (see
+    /// ``mustSpawn(_:_:)``).
+    ///
+    /// ```swift
+    /// var worker = Board.mustSpawnJoinable(workers, Worker(run: 1, steps: 3))
+    /// ```
+    public static func mustSpawnJoinable<Task: Future & ~Copyable, let capacity: Int>(
+        _ pool: PoolRef<Task, capacity>, _ task: consuming Task
+    ) -> JoinHandle<Task, capacity> {
+        do throws(SpawnError) {
+            return try pool.spawnJoinable(task)
+        } catch {
+            fail(error)
+        }
+    }
+
     /// Deepest main-stack use so far, in bytes (from the paint laid at reset).
     public static var stackHighWaterBytes: UInt32 { pollen_stack_high_water_bytes() }
 
     /// Size of the main stack, in bytes (from the linker script).
     public static var stackSizeBytes: UInt32 { pollen_stack_size_bytes() }
+
+    /// Size of this image's `.text` section, in bytes (from the linker script's
+    /// `__text_start` and `__text_end`): what a test prints to track code size.
+    public static var textBytes: UInt32 { pollen_text_bytes() }
 }
 
 /// 10^(k-1) for `power` == 10^k, k in 1...9, without a division.

@@ -108,6 +108,8 @@ uint32_t pollen_stack_high_water_bytes(void);
 
 /** Size of the main stack region from the linker script, in bytes. */
 uint32_t pollen_stack_size_bytes(void);
+/* Size of the image's .text (code and read-only data the linker script puts in it). */
+uint32_t pollen_text_bytes(void);
 
 /* ---- Functions the Swift side defines (via @_cdecl) and C calls ---- */
 

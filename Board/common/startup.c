@@ -15,7 +15,7 @@
  * or pass by accident after a crash.
  *
  * Symbols from the linker script (linker/<board>.ld): __stack_bottom, __stack_top,
- * __data_start, __data_end, __data_load, __bss_start, __bss_end, __text_end.
+ * __data_start, __data_end, __data_load, __bss_start, __bss_end, __text_start, __text_end.
  */
 #include <stdint.h>
 #include "cortexm.h"
@@ -23,6 +23,7 @@
 extern uint32_t __stack_bottom[], __stack_top[];
 extern uint32_t __data_start[], __data_end[], __data_load[];
 extern uint32_t __bss_end[];   /* .bss starts at __data_end (linker script ASSERT) */
+extern uint32_t __text_start[];
 extern uint32_t __text_end[];
 
 /* The Swift entry point emitted for `@main` (argc/argv are unused on a board). */
@@ -97,6 +98,10 @@ uint32_t pollen_stack_high_water_bytes(void) {
     const uint32_t *p = __stack_bottom;
     while (p < __stack_top && *p == POLLEN_STACK_PAINT) ++p;
     return (uint32_t)((uintptr_t)__stack_top - (uintptr_t)p);
+}
+
+uint32_t pollen_text_bytes(void) {
+    return (uint32_t)((uintptr_t)__text_end - (uintptr_t)__text_start);
 }
 
 uint32_t pollen_stack_size_bytes(void) {

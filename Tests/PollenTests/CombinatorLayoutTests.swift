@@ -94,11 +94,11 @@ struct CombinatorLayoutTests {
         _ = built
     }
 
-    @Test("join: each child is an optional future plus an optional output; select: both children and one tag")
+    @Test("join: each child is its future or its output, in the same bytes; select: both children and one tag")
     func joinAndSelectSize() {
-        // Join child: P<64>? (65 bytes, padded to 72) then Int? (9): 81, stride 88;
-        // P<128>? (129, padded to 136) then Int? (9): 145.
-        #expect(MemoryLayout<Join2<Padded<64>, Padded<128>>>.size == 88 + 145)
+        // Join child: a Stage2 of P<64> or Int? (max 64, plus its tag byte): 65,
+        // stride 72; P<128> or Int?: 129. Never future plus output.
+        #expect(MemoryLayout<Join2<Padded<64>, Padded<128>>>.size == 72 + 129)
         // Select: both children in one optional pair: sum + one tag.
         #expect(MemoryLayout<Select2<Padded<64>, Padded<128>>>.size == 64 + 128 + 1)
     }
@@ -115,7 +115,7 @@ struct CombinatorLayoutTests {
         // table in SequentialBuilder.swift in step with them.
         #expect(bySize["steps { P<64>; P<128>; P<96> }"] == 153)
         #expect(bySize["Then<P<64>, Then<P<128>, P<96>>>"] == 146)
-        #expect(bySize["Join2<P<64>, P<128>>"] == 233)
+        #expect(bySize["Join2<P<64>, P<128>>"] == 201)
         #expect(bySize["Select2<P<64>, P<128>>"] == 193)
         #endif
     }

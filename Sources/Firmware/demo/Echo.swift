@@ -141,11 +141,11 @@ nonisolated(unsafe) var hogCommandHook: (@convention(c) () -> Void)? = nil
 // MARK: - From the UART to the channel
 
 nonisolated(unsafe) var uartChannel = Channel<UInt8, 16>()
-/// Set by `main` before the receive hook is installed.
-nonisolated(unsafe) var uartSender: ChannelSender<UInt8, 16>? = nil
+/// The receive side's sender (`sender()` borrows the channel where it lies).
+let uartSender = uartChannel.sender()
 /// Bytes the channel refused. None can be (see `drainReceiveRing`); counted so
-/// that such a loss could never be silent. Written with interrupts masked.
-nonisolated(unsafe) var channelRefusals: UInt32 = 0
+/// that such a loss could never be silent.
+nonisolated(unsafe) var channelRefusals = InterruptCell<UInt32>(0)
 
 /// Moves bytes from the board's receive ring into the channel while it has room.
 /// Runs in the UART interrupt (the receive hook) and, with interrupts masked,
@@ -154,10 +154,9 @@ nonisolated(unsafe) var channelRefusals: UInt32 = 0
 /// the channel has room, and the ring pauses the UART when it is full: nothing
 /// is dropped on the way.
 func drainReceiveRing() {
-    guard let sender = uartSender else { return }
     withInterruptsMasked {
         while uartChannel.count < 16, let byte = Board.readByte() {
-            if !sender.trySend(byte) { channelRefusals &+= 1 }
+            if !uartSender.trySend(byte) { channelRefusals.wrappingAdd(1) }
         }
     }
 }
@@ -166,6 +165,5 @@ func drainReceiveRing() {
 /// board's receive ring, lost to UART overruns (at least one byte each), or
 /// refused by the channel. A lower bound.
 func lostInputBytes() -> UInt32 {
-    let refused = withInterruptsMasked { channelRefusals }
-    return Board.droppedReceiveBytes &+ Board.receiveOverruns &+ refused
+    Board.droppedReceiveBytes &+ Board.receiveOverruns &+ channelRefusals.load()
 }

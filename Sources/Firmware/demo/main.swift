@@ -127,7 +127,6 @@ struct Demo {
         hogCommandHook = {
             if (try? hogPool.unsafelyUnwrapped.spawn(HogTask())) == nil { Board.writeLine("hog: already running") }
         }
-        uartSender = uartChannel.sender()
         Board.setReceiveHook { drainReceiveRing() }
         do throws(SpawnError) {
             try ticker.spawn(TickerTask())

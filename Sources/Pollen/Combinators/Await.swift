@@ -185,7 +185,8 @@ public struct Await<F: Future & ~Copyable>: ~Copyable {
     /// that frame should not stay on the stack while the future is polled.
     @inline(never)
     mutating func begin(_ start: () -> F) {
-        future = start()
+        // The slot is empty here: the new future goes straight into it.
+        withUnsafeMutablePointer(to: &future) { $0.initializeSome(start()) }
     }
 
     /// Drops the finished future and forgets the deadlines it registered in this

@@ -17,42 +17,32 @@
 /// Cancel safety: dropping it before the first poll never runs the factory;
 /// after that, cancel safety is that of the future it made.
 public struct Deferred<F: Future & ~Copyable>: ~Copyable, Future {
-    var stage: DeferredStage<F>
+    var stage: Stage2<() -> F, F>
 
     /// A future that `make` builds when it is first polled.
+    @inline(__always)
     public init(_ make: @escaping () -> F) {
-        stage = .pending(make)
+        stage = .first(make)
     }
 
-    /// Builds the future on the first poll, then polls it.
+    /// Builds the future on the first poll (in place), then polls it where it lies.
     public mutating func poll(_ context: inout Context) -> Poll<F.Output> {
-        stage.poll(&context)
+        withUnsafeMutablePointer(to: &stage) { stage in
+            if stage.isFirstStage() { Self.start(stage) }
+            return stage.secondStage().pointee.poll(&context)
+        }
+    }
+
+    /// Builds the future in the bytes the factory leaves. Not inlined: whatever
+    /// building it needs stays out of the poll's frame.
+    @inline(never)
+    static func start(_ stage: UnsafeMutablePointer<Stage2<() -> F, F>>) {
+        let make = stage.firstStage().pointee
+        stage.replaceFirstStage(make)
     }
 }
 
 extension Deferred: Copyable where F: Copyable {}
-
-/// The live stage of a ``Deferred``.
-enum DeferredStage<F: Future & ~Copyable>: ~Copyable {
-    case pending(() -> F)
-    case running(F)
-
-    mutating func poll(_ context: inout Context) -> Poll<F.Output> {
-        switch consume self {
-        case .pending(let make):
-            var future = make()
-            let result = future.poll(&context)
-            self = .running(future)
-            return result
-        case .running(var future):
-            let result = future.poll(&context)
-            self = .running(future)
-            return result
-        }
-    }
-}
-
-extension DeferredStage: Copyable where F: Copyable {}
 
 /// A future that runs a function once, at its first poll, and completes at once.
 ///
@@ -68,6 +58,7 @@ public struct Perform: Future {
     let action: () -> Void
 
     /// A future that calls `action` when first polled.
+    @inline(__always)
     public init(_ action: @escaping () -> Void) {
         self.action = action
     }

@@ -10,9 +10,9 @@
 /// Each poll polls every child that has not finished yet, in order (the task's
 /// waker is shared, so a join cannot know which child was woken). A child that
 /// finishes is dropped at once (its deinit runs, its deadline is no longer
-/// registered) and only its output is kept. Each child occupies an optional
-/// future plus an optional output (polled in place: no copy of the child on
-/// the stack). The join completes in the poll in which its last child does.
+/// registered) and its output is kept in the same bytes: each child occupies
+/// the larger of its future and its output, plus one tag byte (polled in
+/// place: no copy of the child on the stack). The join completes in the poll in which its last child does.
 ///
 /// Cancel safety: dropping a pending join drops every unfinished child (cancel
 /// safety of each is its own) and discards the outputs of finished ones.
@@ -21,6 +21,7 @@ public struct Join2<A: Future & ~Copyable, B: Future & ~Copyable>: ~Copyable, Fu
     var b: JoinChild<B>
 
     /// Joins `a` and `b`. See ``join(_:_:)``.
+    @inline(__always)
     public init(_ a: consuming A, _ b: consuming B) {
         self.a = JoinChild(a)
         self.b = JoinChild(b)
@@ -52,6 +53,7 @@ public struct Join3<A: Future & ~Copyable, B: Future & ~Copyable, C: Future & ~C
     var c: JoinChild<C>
 
     /// Joins `a`, `b` and `c`. See ``join(_:_:_:)``.
+    @inline(__always)
     public init(_ a: consuming A, _ b: consuming B, _ c: consuming C) {
         self.a = JoinChild(a)
         self.b = JoinChild(b)
@@ -86,6 +88,7 @@ public struct Join4<A: Future & ~Copyable, B: Future & ~Copyable, C: Future & ~C
     var d: JoinChild<D>
 
     /// Joins `a`, `b`, `c` and `d`. See ``join(_:_:_:_:)``.
+    @inline(__always)
     public init(_ a: consuming A, _ b: consuming B, _ c: consuming C, _ d: consuming D) {
         self.a = JoinChild(a)
         self.b = JoinChild(b)
@@ -114,6 +117,7 @@ extension Join4: Copyable where A: Copyable, B: Copyable, C: Copyable, D: Copyab
 /// ```swift
 /// var both = join(Timer.after(.milliseconds(10)), Timer.after(.milliseconds(30)))  // 30 ms
 /// ```
+@inline(__always)
 public func join<A: Future & ~Copyable, B: Future & ~Copyable>(
     _ a: consuming A, _ b: consuming B
 ) -> Join2<A, B> {
@@ -125,6 +129,7 @@ public func join<A: Future & ~Copyable, B: Future & ~Copyable>(
 /// ```swift
 /// var all = join(a, b, c)   // .ready((outA, outB, outC))
 /// ```
+@inline(__always)
 public func join<A: Future & ~Copyable, B: Future & ~Copyable, C: Future & ~Copyable>(
     _ a: consuming A, _ b: consuming B, _ c: consuming C
 ) -> Join3<A, B, C> {
@@ -136,6 +141,7 @@ public func join<A: Future & ~Copyable, B: Future & ~Copyable, C: Future & ~Copy
 /// ```swift
 /// var all = join(a, b, c, d)   // .ready((outA, outB, outC, outD))
 /// ```
+@inline(__always)
 public func join<A: Future & ~Copyable, B: Future & ~Copyable, C: Future & ~Copyable, D: Future & ~Copyable>(
     _ a: consuming A, _ b: consuming B, _ c: consuming C, _ d: consuming D
 ) -> Join4<A, B, C, D> {
@@ -149,36 +155,41 @@ public func join<A: Future & ~Copyable, B: Future & ~Copyable, C: Future & ~Copy
 /// (several copies of the child on the stack). The cost is that a child's
 /// storage is the sum of its future and its output; outputs are usually small.
 struct JoinChild<F: Future & ~Copyable>: ~Copyable {
-    var future: F?
-    var output: F.Output?
+    /// The running future, then its output (taken once): one live at a time.
+    var stage: Stage2<F, F.Output?>
 
+    @inline(__always)
     init(_ future: consuming F) {
-        self.future = .some(future)
-        self.output = nil
+        stage = .first(future)
     }
 
-    /// Polls the child if it still runs; `true` once it has finished. A child
-    /// that finishes is dropped here, before its output is stored.
+    /// Polls the child where it lies if it still runs; `true` once it has
+    /// finished. A child that finishes is dropped here, and its output stored
+    /// in its place.
     mutating func poll(_ context: inout Context) -> Bool {
-        guard future != nil else { return true }
-        guard case .ready(let value) = future!.poll(&context) else { return false }
-        finish(value)
-        return true
+        withUnsafeMutablePointer(to: &stage) { stage in
+            guard stage.isFirstStage() else { return true }
+            guard case .ready(let value) = stage.firstStage().pointee.poll(&context) else { return false }
+            Self.finish(stage, value)
+            return true
+        }
     }
 
-    /// Drops the future and keeps its output. Not inlined: dropping an optional
-    /// materializes it on the stack, and that frame should not be live while
-    /// the child is polled.
+    /// Drops the future and keeps its output in its place. Not inlined, so the
+    /// poll's frame stays small.
     @inline(never)
-    mutating func finish(_ value: F.Output) {
-        future = nil
-        output = value
+    static func finish(_ stage: UnsafeMutablePointer<Stage2<F, F.Output?>>, _ value: F.Output) {
+        stage.replaceFirstStage { .some(value) }
     }
 
     /// The output of a finished child (once).
     mutating func take() -> F.Output {
-        guard let value = output.take() else { preconditionFailure("join: output taken twice") }
-        return value
+        withUnsafeMutablePointer(to: &stage) { stage in
+            guard !stage.isFirstStage(), let value = stage.secondStage().pointee.take() else {
+                preconditionFailure("join: output taken twice")
+            }
+            return value
+        }
     }
 }
 

@@ -30,6 +30,7 @@ public struct Loop<Body: Future & ~Copyable>: ~Copyable, Future {
     var iteration: Await<Body>
 
     /// A loop over the futures `body` builds.
+    @inline(__always)
     public init(_ body: @escaping () -> Body) {
         self.body = body
         iteration = Await()
@@ -56,6 +57,7 @@ public struct Loop<Body: Future & ~Copyable>: ~Copyable, Future {
 ///     Board.write("alive\n")
 /// }
 /// ```
+@inline(__always)
 public func loop<Body: Future & ~Copyable>(@SequentialBuilder _ body: @escaping () -> Body) -> Loop<Body> {
     Loop(body)
 }
@@ -83,6 +85,7 @@ public struct Repeat<Body: Future & ~Copyable>: ~Copyable, Future {
     public private(set) var remaining: Int
 
     /// `count` runs of the futures `body` builds.
+    @inline(__always)
     public init(_ count: Int, _ body: @escaping () -> Body) {
         self.body = body
         iteration = Await()
@@ -105,6 +108,7 @@ public struct Repeat<Body: Future & ~Copyable>: ~Copyable, Future {
 }
 
 /// The steps of `body`, `count` times. See ``Repeat``.
+@inline(__always)
 public func repeating<Body: Future & ~Copyable>(
     _ count: Int, @SequentialBuilder _ body: @escaping () -> Body
 ) -> Repeat<Body> {
@@ -135,50 +139,50 @@ public func repeating<Body: Future & ~Copyable>(
 ///
 /// Cancel safety: that of the branch running; a branch not chosen is never built.
 public struct Branch<Then: Future & ~Copyable, Else: Future & ~Copyable>: ~Copyable, Future {
-    var stage: BranchStage<Then, Else>
+    var stage: Stage2<BranchChoice<Then, Else>, Stage2<Then, Else>>
 
     /// A branch between the steps of `then` and of `otherwise`, by `condition`.
+    @inline(__always)
     public init(_ condition: @escaping () -> Bool, then: @escaping () -> Then, otherwise: @escaping () -> Else) {
-        stage = .undecided(condition, then, otherwise)
+        stage = .first(BranchChoice(condition: condition, then: then, otherwise: otherwise))
     }
 
-    /// Chooses at the first poll, then polls the chosen branch.
+    /// Chooses at the first poll (building the branch in place), then polls the
+    /// chosen branch where it lies.
     public mutating func poll(_ context: inout Context) -> Poll<Either2<Then.Output, Else.Output>> {
-        stage.poll(&context)
+        withUnsafeMutablePointer(to: &stage) { stage in
+            if stage.isFirstStage() { Self.decide(stage) }
+            let chosen = stage.secondStage()
+            if chosen.isFirstStage() {
+                guard case .ready(let output) = chosen.firstStage().pointee.poll(&context) else { return .pending }
+                return .ready(.first(output))
+            }
+            guard case .ready(let output) = chosen.secondStage().pointee.poll(&context) else { return .pending }
+            return .ready(.second(output))
+        }
     }
-}
 
-/// The live stage of a ``Branch``.
-enum BranchStage<Then: Future & ~Copyable, Else: Future & ~Copyable>: ~Copyable {
-    case undecided(() -> Bool, () -> Then, () -> Else)
-    case then(Then)
-    case otherwise(Else)
-
-    mutating func poll(_ context: inout Context) -> Poll<Either2<Then.Output, Else.Output>> {
-        switch consume self {
-        case .undecided(let condition, let makeThen, let makeElse):
-            self = condition() ? .then(makeThen()) : .otherwise(makeElse())
-            return poll(&context)
-        case .then(var chosen):
-            let result = chosen.poll(&context)
-            self = .then(chosen)
-            switch consume result {
-            case .pending: return .pending
-            case .ready(let output): return .ready(.first(output))
-            }
-        case .otherwise(var chosen):
-            let result = chosen.poll(&context)
-            self = .otherwise(chosen)
-            switch consume result {
-            case .pending: return .pending
-            case .ready(let output): return .ready(.second(output))
-            }
+    /// Evaluates the condition and builds the chosen branch in the bytes the
+    /// choice leaves. Not inlined: building stays out of the poll's frame.
+    @inline(never)
+    static func decide(_ stage: UnsafeMutablePointer<Stage2<BranchChoice<Then, Else>, Stage2<Then, Else>>>) {
+        let choice = stage.firstStage().pointee
+        stage.replaceFirstStage {
+            choice.condition() ? .first(choice.then()) : .second(choice.otherwise())
         }
     }
 }
 
+/// A ``Branch`` before its first poll: the condition and both bodies.
+struct BranchChoice<Then: Future & ~Copyable, Else: Future & ~Copyable> {
+    let condition: () -> Bool
+    let then: () -> Then
+    let otherwise: () -> Else
+}
+
 /// The steps of `then` if `condition` holds when the branch is reached, else
 /// those of `otherwise`. See ``Branch``.
+@inline(__always)
 public func when<Then: Future & ~Copyable, Else: Future & ~Copyable>(
     _ condition: @autoclosure @escaping () -> Bool,
     @SequentialBuilder then: @escaping () -> Then,
@@ -190,4 +194,3 @@ public func when<Then: Future & ~Copyable, Else: Future & ~Copyable>(
 extension Loop: Copyable where Body: Copyable {}
 extension Repeat: Copyable where Body: Copyable {}
 extension Branch: Copyable where Then: Copyable, Else: Copyable {}
-extension BranchStage: Copyable where Then: Copyable, Else: Copyable {}

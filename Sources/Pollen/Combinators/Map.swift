@@ -24,6 +24,7 @@ public struct Map<Inner: Future & ~Copyable, Output>: ~Copyable, Future {
     let transform: (Inner.Output) -> Output
 
     /// `inner`, with its output passed through `transform`. See ``Future/map(_:)``.
+    @inline(__always)
     public init(_ inner: consuming Inner, _ transform: @escaping (Inner.Output) -> Output) {
         self.inner = inner
         self.transform = transform
@@ -49,6 +50,7 @@ extension Future where Self: ~Copyable {
     ///
     /// See ``Map``: the transform must not capture anything on firmware; cancel
     /// safety is that of `self`.
+    @inline(__always)
     public consuming func map<T>(_ transform: @escaping (Output) -> T) -> Map<Self, T> {
         Map(self, transform)
     }

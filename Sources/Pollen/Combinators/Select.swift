@@ -30,6 +30,7 @@ public struct Select2<A: Future & ~Copyable, B: Future & ~Copyable>: ~Copyable, 
     var children: SelectPair<A, B>?
 
     /// Races `a` against `b`. See ``select(_:_:)``.
+    @inline(__always)
     public init(_ a: consuming A, _ b: consuming B) {
         children = SelectPair(a: a, b: b)
     }
@@ -71,6 +72,7 @@ public struct Select3<A: Future & ~Copyable, B: Future & ~Copyable, C: Future & 
     var children: SelectTriple<A, B, C>?
 
     /// Races `a`, `b` and `c`. See ``select(_:_:_:)``.
+    @inline(__always)
     public init(_ a: consuming A, _ b: consuming B, _ c: consuming C) {
         children = SelectTriple(a: a, b: b, c: c)
     }
@@ -111,6 +113,7 @@ extension Select3: Copyable where A: Copyable, B: Copyable, C: Copyable {}
 /// ```swift
 /// var reply = select(radio.receive(), Timer.after(.milliseconds(100)))
 /// ```
+@inline(__always)
 public func select<A: Future & ~Copyable, B: Future & ~Copyable>(
     _ a: consuming A, _ b: consuming B
 ) -> Select2<A, B> {
@@ -122,6 +125,7 @@ public func select<A: Future & ~Copyable, B: Future & ~Copyable>(
 /// ```swift
 /// var first = select(a, b, c)   // .ready(.first/.second/.third(output))
 /// ```
+@inline(__always)
 public func select<A: Future & ~Copyable, B: Future & ~Copyable, C: Future & ~Copyable>(
     _ a: consuming A, _ b: consuming B, _ c: consuming C
 ) -> Select3<A, B, C> {

@@ -17,49 +17,37 @@
 ///
 /// Cancel safety: that of the live stage; a step not reached is never built.
 public struct Sequenced<Earlier: Future & ~Copyable, Next: Future & ~Copyable>: ~Copyable, Future {
-    var stage: SequencedStage<Earlier, Next>
+    var stage: Stage2<WithNext<Earlier, () -> Next>, Next>
 
     /// `earlier`, then the future `makeNext` builds once `earlier` has completed.
+    @inline(__always)
     public init(_ earlier: consuming Earlier, then makeNext: @escaping () -> Next) {
-        stage = .earlier(earlier, makeNext)
+        stage = .first(WithNext(future: earlier, makeNext: makeNext))
     }
 
-    /// Polls the live stage.
+    /// Polls the live stage where it lies.
     public mutating func poll(_ context: inout Context) -> Poll<Next.Output> {
-        stage.poll(&context)
+        withUnsafeMutablePointer(to: &stage) { stage in
+            if stage.isFirstStage() {
+                let before = context.deadline
+                guard case .ready = stage.firstStage().pointee.future.poll(&context) else { return .pending }
+                context.deadline = before
+                Self.advance(stage)
+            }
+            return stage.secondStage().pointee.poll(&context)
+        }
+    }
+
+    /// Drops the earlier future and builds the next in its place. Not inlined:
+    /// whatever building the next step needs stays out of the poll's frame.
+    @inline(never)
+    static func advance(_ stage: UnsafeMutablePointer<Stage2<WithNext<Earlier, () -> Next>, Next>>) {
+        let makeNext = stage.firstStage().pointee.makeNext
+        stage.replaceFirstStage(makeNext)
     }
 }
 
 extension Sequenced: Copyable where Earlier: Copyable, Next: Copyable {}
-
-/// The live stage of a ``Sequenced``.
-enum SequencedStage<Earlier: Future & ~Copyable, Next: Future & ~Copyable>: ~Copyable {
-    case earlier(Earlier, () -> Next)
-    case next(Next)
-
-    mutating func poll(_ context: inout Context) -> Poll<Next.Output> {
-        switch consume self {
-        case .earlier(var earlier, let makeNext):
-            let before = context.deadline
-            guard case .ready = earlier.poll(&context) else {
-                self = .earlier(earlier, makeNext)
-                return .pending
-            }
-            _ = consume earlier
-            context.deadline = before
-            var next = makeNext()
-            let result = next.poll(&context)
-            self = .next(next)
-            return result
-        case .next(var next):
-            let result = next.poll(&context)
-            self = .next(next)
-            return result
-        }
-    }
-}
-
-extension SequencedStage: Copyable where Earlier: Copyable, Next: Copyable {}
 
 /// Runs `Earlier`, then calls a function once: a `Void` statement after other
 /// steps in a ``steps(_:)`` block. The output of `Earlier` is discarded.
@@ -79,6 +67,7 @@ public struct SequencedPerform<Earlier: Future & ~Copyable>: ~Copyable, Future {
     let action: () -> Void
 
     /// `earlier`, then `action()`.
+    @inline(__always)
     public init(_ earlier: consuming Earlier, then action: @escaping () -> Void) {
         self.earlier = .some(earlier)
         self.action = action
@@ -87,11 +76,20 @@ public struct SequencedPerform<Earlier: Future & ~Copyable>: ~Copyable, Future {
     /// Polls `Earlier`; when it completes, drops it, runs the action and completes.
     public mutating func poll(_ context: inout Context) -> Poll<Void> {
         let before = context.deadline
+        // In place: the force unwrap of a stored optional is an access, not a copy.
         guard case .ready = earlier!.poll(&context) else { return .pending }
+        finish(&context, before)
+        return .ready(())
+    }
+
+    /// Drops `Earlier` and runs the action. Not inlined: dropping an optional
+    /// materializes it on the stack, and that frame should not stay on the
+    /// stack while `Earlier` is polled.
+    @inline(never)
+    mutating func finish(_ context: inout Context, _ before: Instant) {
         earlier = nil
         context.deadline = before
         action()
-        return .ready(())
     }
 }
 

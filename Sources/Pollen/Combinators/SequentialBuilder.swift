@@ -47,7 +47,7 @@
 /// |----------------------------------------|--------|---------|---------------|
 /// | `steps { P<64>; P<128>; P<96> }`       |    153 |     141 |           288 |
 /// | `Then<P<64>, Then<P<128>, P<96>>>`     |    146 |     138 |           288 |
-/// | `Join2<P<64>, P<128>>` (outputs `Int`) |    233 |     213 |               |
+/// | `Join2<P<64>, P<128>>` (outputs `Int`) |    201 |     197 |               |
 /// | `Select2<P<64>, P<128>>`               |    193 |     193 |               |
 /// | `Timer`                                |      9 |       9 |               |
 /// | `Map<Timer, Int>`                      |     32 |      20 |               |
@@ -58,12 +58,15 @@
 /// | `Join2` / `Join3` / `Join4` of `Timer` | 26 / 42 / 58 | 26 / 42 / 58 |    |
 /// | `Select2` / `Select3` of `Timer`       | 25 / 41 | 25 / 41 |              |
 ///
-/// Stack: Swift cannot mutate an enum payload in place, so each poll moves the
-/// live stage out of its enum and back; polling a sequence needs about twice
-/// the live stage's size of stack per nesting level (armv7em `-Osize`: a
-/// 620-byte frame to poll `steps { B<256>; B<300> }`, 644 for three steps).
-/// Keep very large state (buffers) in a pinned global and let the step hold a
-/// pointer to it.
+/// Stack: the live step is polled where it lies, and the next step is built in
+/// the bytes the finished one leaves (`Stage.swift`), so polling needs no copy
+/// of a step on the stack at any nesting level. Building a value still goes
+/// through temporaries: Swift builds each layer of a nested value (a `steps`
+/// block, a `join` around it) in its own temporary and moves it into the next,
+/// so constructing a future, and reaching a step whose expression builds a
+/// large future, takes a few copies of that future's size of stack, in a frame
+/// that is gone before the future is polled. The README ("Decisions worth knowing", Stack) has
+/// the measured figures (Tests/Firmware/stack-nesting).
 ///
 /// Cancel safety: dropping the sequence drops the live step (its own cancel
 /// safety applies); steps not reached are never built and their expressions
@@ -71,6 +74,7 @@
 @resultBuilder
 public enum SequentialBuilder {
     /// A future step, taken lazily.
+    @inline(__always)
     public static func buildExpression<F: Future & ~Copyable>(
         _ make: @autoclosure @escaping () -> F
     ) -> StepFactory<F> {
@@ -78,26 +82,31 @@ public enum SequentialBuilder {
     }
 
     /// A `Void` statement, run when reached.
+    @inline(__always)
     public static func buildExpression(_ action: @autoclosure @escaping () -> Void) -> StepAction {
         StepAction(action: action)
     }
 
     /// An empty block (`otherwise: {}`): a step that does nothing and completes.
+    @inline(__always)
     public static func buildBlock() -> Perform {
         Perform {}
     }
 
     /// The first step: built at the sequence's first poll.
+    @inline(__always)
     public static func buildPartialBlock<F: Future & ~Copyable>(first: StepFactory<F>) -> Deferred<F> {
         Deferred(first.make)
     }
 
     /// A first step that is a `Void` statement.
+    @inline(__always)
     public static func buildPartialBlock(first: StepAction) -> Perform {
         Perform(first.action)
     }
 
     /// One more future step after the ones so far.
+    @inline(__always)
     public static func buildPartialBlock<Earlier: Future & ~Copyable, F: Future & ~Copyable>(
         accumulated: consuming Earlier, next: StepFactory<F>
     ) -> Sequenced<Earlier, F> {
@@ -105,6 +114,7 @@ public enum SequentialBuilder {
     }
 
     /// One more `Void` statement after the steps so far.
+    @inline(__always)
     public static func buildPartialBlock<Earlier: Future & ~Copyable>(
         accumulated: consuming Earlier, next: StepAction
     ) -> SequencedPerform<Earlier> {
@@ -136,6 +146,7 @@ public struct StepAction {
 ///     Timer.after(.milliseconds(20))
 /// }
 /// ```
+@inline(__always)
 public func steps<S: Future & ~Copyable>(@SequentialBuilder _ body: () -> S) -> S {
     body()
 }

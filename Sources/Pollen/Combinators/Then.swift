@@ -27,57 +27,52 @@
 /// cancel safety is that stage's. The factory never runs if the first stage
 /// had not completed.
 ///
-/// Stack: each poll moves the live stage out of the enum and back (Swift has no
-/// in-place access to enum payloads), so polling needs about twice the stage's
-/// size of stack at each nesting level (armv7em `-Osize`: a 620-byte frame for
-/// a 304-byte stage). ``Map``, ``Join2`` and ``Select2`` poll their children in
-/// place.
+/// Stack: the live stage is polled where it lies, and the second future is
+/// built in the bytes the first one leaves (see `Stage.swift`), so a poll
+/// needs no copy of either stage on the stack.
 public struct Then<First: Future & ~Copyable, Second: Future & ~Copyable>: ~Copyable, Future {
-    var stage: ThenStage<First, Second>
+    var stage: Stage2<WithNext<First, (First.Output) -> Second>, Second>
 
     /// `first`, then the future `make` builds from its output. See ``Future/then(_:)``.
+    @inline(__always)
     public init(_ first: consuming First, _ make: @escaping (First.Output) -> Second) {
-        stage = .first(first, make)
+        stage = .first(WithNext(future: first, makeNext: make))
     }
 
-    /// Polls the live stage; see the type's documentation.
+    /// Polls the live stage where it lies; see the type's documentation.
     public mutating func poll(_ context: inout Context) -> Poll<Second.Output> {
-        stage.poll(&context)
+        withUnsafeMutablePointer(to: &stage) { stage in
+            if stage.isFirstStage() {
+                let before = context.deadline
+                guard case .ready(let value) = stage.firstStage().pointee.future.poll(&context) else {
+                    return .pending
+                }
+                context.deadline = before
+                Self.advance(stage, value)
+            }
+            return stage.secondStage().pointee.poll(&context)
+        }
+    }
+
+    /// Drops the first future and builds the second in its place. Not inlined:
+    /// whatever building the second future needs stays out of the poll's frame.
+    @inline(never)
+    static func advance(_ stage: UnsafeMutablePointer<Stage2<WithNext<First, (First.Output) -> Second>, Second>>,
+                        _ value: First.Output) {
+        let make = stage.firstStage().pointee.makeNext
+        stage.replaceFirstStage { make(value) }
     }
 }
 
 extension Then: Copyable where First: Copyable, Second: Copyable {}
 
-/// The live stage of a ``Then``.
-enum ThenStage<First: Future & ~Copyable, Second: Future & ~Copyable>: ~Copyable {
-    case first(First, (First.Output) -> Second)
-    case second(Second)
-
-    mutating func poll(_ context: inout Context) -> Poll<Second.Output> {
-        switch consume self {
-        case .first(var first, let make):
-            let before = context.deadline
-            switch first.poll(&context) {
-            case .pending:
-                self = .first(first, make)
-                return .pending
-            case .ready(let value):
-                _ = consume first
-                context.deadline = before
-                var second = make(value)
-                let result = second.poll(&context)
-                self = .second(second)
-                return result
-            }
-        case .second(var second):
-            let result = second.poll(&context)
-            self = .second(second)
-            return result
-        }
-    }
+/// A running stage and what builds the stage after it (``Then``, ``Sequenced``).
+struct WithNext<F: ~Copyable, Make>: ~Copyable {
+    var future: F
+    let makeNext: Make
 }
 
-extension ThenStage: Copyable where First: Copyable, Second: Copyable {}
+extension WithNext: Copyable where F: Copyable {}
 
 extension Future where Self: ~Copyable {
     /// Runs this future, then the future `make` builds from its output.
@@ -88,6 +83,7 @@ extension Future where Self: ~Copyable {
     ///
     /// See ``Then``: only the live stage is stored; the factory must not capture
     /// anything on firmware; cancel safety is that of the live stage.
+    @inline(__always)
     public consuming func then<Next: Future & ~Copyable>(
         _ make: @escaping (Output) -> Next
     ) -> Then<Self, Next> {

@@ -129,8 +129,11 @@ public struct TaskPool<Task: Future & ~Copyable, let capacity: Int>: ~Copyable {
     static func start(_ pool: UnsafeMutablePointer<Self>, _ index: Int, _ task: consuming Task,
                       as state: SlotState) -> TaskID {
         let slot = slot(pool, index)
-        // Safety: CLAIMED, the slot is ours until the state store below.
-        slot.pointee.task = .some(task)
+        // Safety: CLAIMED, the slot is ours until the state store below, and a
+        // claimed slot holds no future. Moved straight into the slot (no
+        // optional built in a temporary on the way).
+        // (`task` is the slot's first stored property: offset 0.)
+        UnsafeMutableRawPointer(slot).assumingMemoryBound(to: Task?.self).initializeSome(task)
         let groups = pool.pointee.link.groups
         let executorSlot = pool.pointee.link.base &+ index
         let generation = groups.startTask(slot: executorSlot)

@@ -102,6 +102,16 @@ public struct TaskSetPair<First: TaskSet, Second: TaskSet>: TaskSet {
     }
 }
 
+/// One pool, polled by an executor: the pool's ``PoolRef`` itself, so that
+/// `run(…, tasks: tasks(blink))` reads like the forms with more pools.
+///
+/// ```swift
+/// executor.run(on: &platform, idle: .sleep, tasks: tasks(blink))
+/// ```
+public func tasks<A: TaskSet>(_ a: A) -> A {
+    a
+}
+
 /// The pools `a` and `b`, polled by one executor.
 public func tasks<A: TaskSet, B: TaskSet>(_ a: A, _ b: B) -> TaskSetPair<A, B> {
     TaskSetPair(a, b)

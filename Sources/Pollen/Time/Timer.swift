@@ -131,12 +131,14 @@ public struct Timeout<Inner: Future & ~Copyable>: ~Copyable, Future {
     var timer: Timer
 
     /// `inner`, abandoned `duration` after the first poll.
+    @inline(__always)
     public init(_ inner: consuming Inner, after duration: Duration) {
         self.inner = inner
         self.timer = .after(duration)
     }
 
     /// `inner`, abandoned at `deadline`.
+    @inline(__always)
     public init(_ inner: consuming Inner, at deadline: Instant) {
         self.inner = inner
         self.timer = .at(deadline)

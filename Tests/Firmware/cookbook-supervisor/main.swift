@@ -47,50 +47,37 @@ nonisolated(unsafe) var commands = Channel<Command, 2>()
 
 /// Takes `steps` steps of 100 ms; its output is the number of steps taken.
 struct Worker: Future {
-    let run: UInt32
-    let steps: UInt32
-    var done: UInt32 = 0
+    let run: UInt32, steps: UInt64
     var ticker = Ticker(period: .milliseconds(100))
 
-    mutating func poll(_ context: inout Context) -> Poll<UInt32> {
-        while done < steps {
-            guard case .ready = ticker.poll(&context) else { return .pending }
-            done += 1
-            Board.log("worker \(run): step \(done)")
+    mutating func poll(_ context: inout Context) -> Poll<UInt64> {
+        while ticker.count < steps, ticker.poll(&context).isReady {
+            Board.log("worker \(run): step \(ticker.count)")
         }
-        return .ready(done)
+        return ticker.count >= steps ? .ready(ticker.count) : .pending
     }
 }
 
-/// One run of the worker: its handle (cancelling when dropped), the next command, the time budget.
-typealias WorkerRun = Select3<JoinHandle<Worker, 1>, ChannelReceive<Command, 2>, Timer>
-
-/// Starts run `run` of the worker.
-func startWorker(_ workers: PoolRef<Worker, 1>, _ run: UInt32) -> WorkerRun {
-    do throws(SpawnError) {
-        let worker = try workers.spawnJoinable(Worker(run: run, steps: run == 1 ? 3 : 10))
-        return select(worker.cancelOnDrop(), commands.receive(), Timer.after(.milliseconds(450)))
-    } catch { Board.fail(error) }
-}
-
-/// Runs the worker three times, each until it ends, a command comes, or its budget is spent.
+/// Runs the worker three times, each until it ends, a command comes, or its
+/// 450 ms budget is spent. The worker's handle cancels it when dropped, and
+/// `select` drops the losers.
 struct Supervisor: ~Copyable, Future {
     let workers: PoolRef<Worker, 1>
     var run: UInt32 = 1
-    var watch = Await<WorkerRun>()
+    var watch = Await<Select3<JoinHandle<Worker, 1>, ChannelReceive<Command, 2>, Timer>>()
 
     mutating func poll(_ context: inout Context) -> Poll<Void> {
-        while run <= 3 {
-            guard let ended = watch.poll(&context, startWorker(workers, run)) else { return .pending }
+        while run <= 3, let ended = watch.poll(&context, select(
+            Board.mustSpawnJoinable(workers, Worker(run: run, steps: run == 1 ? 3 : 10)).cancelOnDrop(),
+            commands.receive(), Timer.after(.milliseconds(450)))) {
             switch ended {
-            case .first(.completed(let steps)): Board.log("worker \(run): finished, steps: \(steps)")
-            case .first(.cancelled): Board.log("worker \(run): cancelled elsewhere")
+            case .first: Board.log("worker \(run): finished")
             case .second(.stop): Board.log("worker \(run): stopped by command, cancelled")
             case .third: Board.log("worker \(run): over its time budget, cancelled")
             }
             run += 1
         }
-        return .ready(())
+        return run > 3 ? .ready(()) : .pending
     }
 }
 
