@@ -5,24 +5,26 @@
 // Host (no environment variables): Pollen, PollenHost, MallocCounter, the host demo and
 // benchmarks, the host test suite. `swift build`, `swift test`.
 //
-// Firmware: POLLEN_BOARD=<board> (a folder of Board/, e.g. mps2-an386 or microbit) adds
+// Firmware: POLLEN_BOARD=<board> (a folder of Board/: mps2-an386, microbit, hifive1) adds
 // the board layer, built with that board's toolset:
 //   POLLEN_BOARD=mps2-an386 swift build -c release --triple armv7em-none-none-eabi \
 //       --toolset Board/mps2-an386/toolset.json --product <app>
 // Its products (an app's Package.swift names them):
-//   PollenBoard          the board: `Board` (console, LED, clock), Cortex-M platform,
-//                        NVIC/SysTick, startup code, UART receive and software interrupts
+//   PollenBoard          the board: `Board` (console, LED, clock), its architecture's
+//                        platform and interrupt controller, startup code, UART receive
+//                        and software interrupts
 //   PollenBoardMinimal   the same without the device interrupts (UART receive, software
 //                        interrupt): for apps that need only the clock, like blinky
 // Only the board named by POLLEN_BOARD is declared, so every board's module has the same
 // name and an app's `import PollenBoard` builds for any board. Without POLLEN_BOARD the
-// board layer is not declared at all: it is Cortex-M code (inline assembly), which a host
-// `swift build` (every target) could not compile.
+// board layer is not declared at all: it is Cortex-M or RISC-V code (inline assembly),
+// which a host `swift build` (every target) could not compile.
 //
 // Board/build also sets POLLEN_FIRMWARE_APPS: the repository's own firmware apps
 // (Sources/Firmware/*) and firmware tests (Tests/Firmware/*) become executable products,
 // and the host-only targets are left out, so one `swift build` without --product builds
 // them all (Board/qemu-test --all does). See Board/build for the format.
+import Foundation   // the board.env of the board named by POLLEN_BOARD (its ARCH= line)
 import PackageDescription
 
 let environment = Context.environment
@@ -90,43 +92,114 @@ let hostRest: [Target] = [
     .testTarget(name: "PollenTests", dependencies: ["Pollen", "PollenHost", "MallocCounter"]),
 ]
 
-// The board layer (firmware only). Its sources stay in Board/common and Board/<board>;
-// each target names its files, and excludes the folder's other files.
-let commonC = ["startup.c", "semihosting.c", "libc.c", "aeabi.c", "atomics_64.c", "atomics_armv6m.c"]
-let commonSwift = ["BoardSupport.swift", "CortexM.swift", "CortexMPlatform.swift", "DeviceInterrupts.swift",
-                   "InterruptExecutor.swift"]
+// The board layer (firmware only), three folders of Board/ (README, "Adding a board"):
+//   Board/common     what every board shares: BoardSupport, the device-interrupt
+//                    plumbing (Swift, PollenBoardCommon) and memcpy & co. (C, PollenLibC);
+//   Board/<arch>     the architecture layer the board's board.env names
+//                    (ARCH=cortex-m or ARCH=riscv): startup, traps, faults, exit,
+//                    interrupt controller, clock and idle (the core's Platform);
+//   Board/<board>    the board: its `Board` type and its interrupt handlers.
+// Each target names its files, and excludes the folder's other files.
+let commonSwift = ["BoardSupport.swift", "DeviceInterrupts.swift"]
 let boardFiles = ["Board.swift", "InterruptHandlers.swift", "board.env", "toolset.json"]
 
+/// One architecture layer: a C target (its module map exposes one header to
+/// Swift) and a Swift target, in Board/<folder>.
+struct ArchitectureLayer {
+    let folder: String
+    let cModule: String
+    let swiftModule: String
+    let cFiles: [String]
+    let headers: [String]
+    let swiftFiles: [String]
+}
+
+let architectures: [String: ArchitectureLayer] = [
+    // Every Cortex-M board (ARMv6-M, ARMv7-M): reset, vector table, fault
+    // reports, semihosting exit, the __aeabi_* and __atomic_* helpers (C,
+    // cortexm.h as PollenCortexMSupport); CortexMBoard, CortexMPlatform, NVIC,
+    // SysTick, SCB (Swift, PollenCortexM).
+    "cortex-m": ArchitectureLayer(
+        folder: "Board/cortex-m", cModule: "PollenCortexMSupport", swiftModule: "PollenCortexM",
+        cFiles: ["startup.c", "semihosting.c", "aeabi.c", "atomics_64.c", "atomics_armv6m.c"],
+        headers: ["cortexm.h", "module.modulemap"],
+        swiftFiles: ["CortexMBoard.swift", "CortexM.swift", "CortexMPlatform.swift", "InterruptExecutor.swift"]),
+    // Every RV32 board with the machine-mode CLINT and PLIC (SiFive layout):
+    // reset, trap vector, fault reports, semihosting exit, 64-bit division
+    // (C and assembly, riscv.h as PollenRISCVSupport); RISCVBoard,
+    // RISCVPlatform, CLINT, PLIC, CSRs (Swift, PollenRISCV).
+    "riscv": ArchitectureLayer(
+        folder: "Board/riscv", cModule: "PollenRISCVSupport", swiftModule: "PollenRISCV",
+        cFiles: ["startup.S", "traps.c", "semihosting.c", "libgcc.c", "atomics_64.c"],
+        headers: ["riscv.h", "module.modulemap"],
+        swiftFiles: ["RISCVBoard.swift", "RISCV.swift", "RISCVPlatform.swift"]),
+]
+
+/// The ARCH= line of Board/<board>/board.env: which architecture layer the board uses.
+func architecture(ofBoard board: String) -> ArchitectureLayer {
+    let path = "\(Context.packageDirectory)/Board/\(board)/board.env"
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+        fatalError("POLLEN_BOARD=\(board): no \(path) (a board is a folder of Board/ with a board.env)")
+    }
+    for line in text.split(separator: "\n") where line.hasPrefix("ARCH=") {
+        let name = String(line.dropFirst(5).prefix { $0 != " " && $0 != "#" })
+        guard let layer = architectures[name] else {
+            fatalError("\(path): ARCH=\(name) is not an architecture layer (have: \(architectures.keys.sorted().joined(separator: ", ")))")
+        }
+        return layer
+    }
+    fatalError("\(path) has no ARCH= line (ARCH=cortex-m or ARCH=riscv)")
+}
+
 func boardLayer(_ board: String) -> [Target] {
-    [
-        // C: reset, vector table, fault reports, semihosting exit, memcpy & co., the
-        // __aeabi_* and __atomic_* helpers. Swift sees cortexm.h through
-        // Board/common/module.modulemap, as the module PollenCortexMSupport.
+    let arch = architecture(ofBoard: board)
+    return [
+        // memcpy, memset & co. for every board (LLVM lowers copies to them).
         .target(
-            name: "PollenCortexMSupport",
+            name: "PollenLibC",
             path: "Board/common",
-            exclude: commonSwift,
-            sources: commonC,
+            exclude: commonSwift + ["atomics_rmw.h"],
+            sources: ["libc.c"],
+            publicHeadersPath: ".",   // no headers: nothing here is called from Swift
+            cSettings: [.unsafeFlags([
+                "-Oz", "-g0", "-std=c11", "-ffreestanding", "-fno-builtin",
+                "-ffunction-sections", "-fdata-sections", "-Wall", "-Wextra", "-Werror",
+            ])]),
+        // BoardSupport and the device-interrupt plumbing: Swift only, no registers.
+        .target(
+            name: "PollenBoardCommon",
+            dependencies: ["Pollen"],
+            path: "Board/common",
+            exclude: ["libc.c", "atomics_rmw.h"],
+            sources: commonSwift,
+            swiftSettings: crossModule),
+        // The architecture layer's C: Swift sees its header through the folder's
+        // module.modulemap.
+        .target(
+            name: arch.cModule,
+            dependencies: ["PollenLibC"],
+            path: arch.folder,
+            exclude: arch.swiftFiles,
+            sources: arch.cFiles,
             publicHeadersPath: ".",
             cSettings: [.unsafeFlags([
                 "-Oz", "-g0", "-std=c11", "-ffreestanding", "-fno-builtin",
                 "-ffunction-sections", "-fdata-sections", "-Wall", "-Wextra", "-Werror",
             ])]),
-        // Swift, every Cortex-M board: CortexMPlatform (the core's Platform), NVIC,
-        // SysTick, SCB, BoardSupport (what an app calls on `Board`), and the UART
-        // receive ring and hooks behind the device interrupts.
+        // The architecture layer's Swift: its protocol refining BoardSupport, its
+        // Platform, its interrupt controller. Re-exports PollenBoardCommon.
         .target(
-            name: "PollenCortexM",
-            dependencies: ["Pollen", "PollenCortexMSupport"],
-            path: "Board/common",
-            exclude: commonC + ["cortexm.h", "atomics_rmw.h", "module.modulemap"],
-            sources: commonSwift,
+            name: arch.swiftModule,
+            dependencies: ["Pollen", "PollenBoardCommon", .target(name: arch.cModule)],
+            path: arch.folder,
+            exclude: arch.cFiles + arch.headers,
+            sources: arch.swiftFiles,
             swiftSettings: crossModule),
         // The board: its `Board` type (UART, LED, clock, IRQ numbers). Re-exports
-        // PollenCortexM.
+        // the architecture layer.
         .target(
             name: "PollenBoardMinimal",
-            dependencies: ["PollenCortexM"],
+            dependencies: [.target(name: arch.swiftModule)],
             path: "Board/\(board)",
             exclude: boardFiles.filter { $0 != "Board.swift" },
             sources: ["Board.swift"],

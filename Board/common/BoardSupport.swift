@@ -1,19 +1,25 @@
-// BoardSupport.swift — what every Pollen board offers a firmware app.
+// BoardSupport.swift — what every Pollen board offers a firmware app, on any
+// architecture (the module PollenBoardCommon: Swift only, no C, no registers).
 //
-// Each board folder (Board/<board>/Board.swift) defines one type named `Board`
-// conforming to `BoardSupport`, in the module PollenBoardMinimal; a build names
-// one board (POLLEN_BOARD, see Package.swift), so an app says
-// `Board.write("hi\n")` and runs unchanged on every board.
+// Three layers make a board (Package.swift declares them for the board named by
+// POLLEN_BOARD; its board.env names the architecture layer, ARCH=cortex-m or
+// ARCH=riscv):
+//   Board/common/     this module: the `BoardSupport` protocol, everything built
+//                     on it (strings, numbers, exit, failure reports), and the
+//                     device-interrupt plumbing (DeviceInterrupts.swift);
+//   Board/<arch>/     the architecture layer: startup, trap or vector table,
+//                     fault reports, semihosting exit, interrupt masking, the
+//                     interrupt controller, the clock and idle step (the core's
+//                     `Platform`). It declares a protocol refining
+//                     `BoardSupport` (`CortexMBoard`, `RISCVBoard`) whose
+//                     extension supplies the architecture requirements below;
+//   Board/<board>/    the board: `public enum Board: CortexMBoard` (or
+//                     `RISCVBoard`) with the hardware facts, UART and LED.
+// A build names one board, so an app says `Board.write("hi\n")` and runs
+// unchanged on every board.
 //
-// A board supplies only the hardware facts and the UART (the requirements);
-// everything else (strings, numbers, time, exit) comes from the extension
-// below, shared by all boards; the device-interrupt part (receive ring, hooks,
-// software interrupt, `start()`) from DeviceInterrupts.swift, the module
-// PollenBoard, which apps without device interrupts leave out (they depend on
-// PollenBoardMinimal instead: DEVICE_INTERRUPTS=none, see Board/build).
-//
-// Interrupt plumbing, same on every board:
-//   UART RX IRQ  → the board's handler drains the UART into `uartReceiveRing`,
+// Interrupt plumbing, same on every board (see DeviceInterrupts.swift):
+//   UART RX      → the board's handler drains the UART into `uartReceiveRing`,
 //                  then calls the hook set with `setReceiveHook` (wake a task there).
 //                  When the ring is full the handler leaves the next byte in the
 //                  UART and pauses (`uartReceivePaused`); `readByte()` resumes it
@@ -22,12 +28,13 @@
 //                  without flow control the UART overruns instead, and the
 //                  handler counts every overrun the UART flags
 //                  (`receiveOverruns`), so that loss is never silent;
-//   software IRQ → `pendSoftwareInterrupt()` pends it in the NVIC; its handler
-//                  calls the hook set with `setSoftwareInterruptHook`;
-//   SysTick      → 1 ms tick counted by CortexMPlatform.swift; wakes `wfi`.
+//   software IRQ → `pendSoftwareInterrupt()` raises it (an NVIC line on
+//                  Cortex-M, the CLINT's machine software interrupt on RISC-V);
+//                  its handler calls the hook set with `setSoftwareInterruptHook`;
+//   clock        → the architecture's (SysTick on Cortex-M, the CLINT's mtime
+//                  and mtimecmp on RISC-V); it ends every `wfi` a deadline needs.
 
 import Pollen
-import PollenCortexMSupport
 
 /// A function an interrupt handler calls: a plain C function pointer, so
 /// storing or calling it never allocates or retains anything. It must not
@@ -37,20 +44,29 @@ public typealias InterruptHook = @convention(c) () -> Void
 
 /// The board interface apps program against. Only static members: a board is
 /// a singleton, and static dispatch keeps every call as cheap as a direct call.
+///
+/// A board type conforms through its architecture layer's protocol
+/// (`CortexMBoard`, `RISCVBoard`), which supplies the requirements marked
+/// "architecture"; the board itself supplies the hardware facts and drivers.
 public protocol BoardSupport {
+    // MARK: The board's facts and drivers (Board/<board>/Board.swift)
+
     /// The board's name as `Board/build --board` spells it, e.g. "mps2-an386".
     static var name: StaticString { get }
-    /// Core clock in Hz; SysTick counts at this rate.
+    /// Core clock in Hz (on Cortex-M SysTick counts at this rate).
     static var cpuHz: UInt32 { get }
-    /// NVIC number of the console UART's receive interrupt.
+    /// The console UART's receive interrupt: an NVIC line on Cortex-M, a PLIC
+    /// source on RISC-V.
     static var uartReceiveIRQ: UInt32 { get }
-    /// NVIC number of an interrupt line no device drives, used as a software interrupt.
+    /// The software interrupt: on Cortex-M an NVIC line no device drives; on
+    /// RISC-V the machine software interrupt's cause code (3).
     static var softwareIRQ: UInt32 { get }
 
     /// Makes the console UART able to transmit (and receive, without interrupts).
-    /// Runs from Reset_Handler before `main`; idempotent.
+    /// Runs from the reset code before `main`; idempotent.
     static func initializeConsole()
-    /// Turns on the UART's receive interrupt at the peripheral (not the NVIC).
+    /// Turns on the UART's receive interrupt at the peripheral (not the
+    /// interrupt controller).
     static func enableReceiveInterruptSource()
     /// Writes one byte to the console UART, waiting until the UART accepts it.
     static func writeByte(_ byte: UInt8)
@@ -64,29 +80,65 @@ public protocol BoardSupport {
     static func setLED(_ on: Bool)
     /// Whether the user LED is on, read back from the output register.
     static var isLEDOn: Bool { get }
+
+    // MARK: The architecture (Board/<arch>: CortexMBoard, RISCVBoard)
+
+    /// The core's `Platform` on this architecture: the executor's clock and
+    /// idle step (`CortexMPlatform`, `RISCVPlatform`).
+    associatedtype BoardPlatform: Platform
+
+    /// Starts the clock and returns the platform for the executor. For apps that
+    /// use neither the UART receive path nor the software interrupt (they stay
+    /// disabled); the console still transmits. (Cortex-M: the 1 ms SysTick,
+    /// which also bounds every `wfi`. RISC-V: the CLINT's mtime always runs;
+    /// nothing interrupts until the executor sets an alarm.)
+    @discardableResult
+    static func startTicks() -> BoardPlatform
+
+    /// Microseconds since the clock started, to the microsecond: for measuring.
+    /// Never decreases, and never below the executor's clock read at the same
+    /// moment.
+    static func now() -> Instant
+
+    /// Ends the run: QEMU exits with `code` (semihosting). Never returns.
+    static func exit(_ code: Int32) -> Never
+
+    /// Runs `body` with interrupts masked and restores the previous mask state.
+    /// Nests. Keep `body` short: every interrupt waits for it.
+    static func withInterruptsMasked<R>(_ body: () -> R) -> R
+
+    /// Deepest main-stack use so far, in bytes (from the paint laid at reset).
+    static var stackHighWaterBytes: UInt32 { get }
+
+    /// Size of the main stack, in bytes (from the linker script).
+    static var stackSizeBytes: UInt32 { get }
+
+    /// Size of this image's `.text` section, in bytes (from the linker script's
+    /// `__text_start` and `__text_end`): what a test prints to track code size.
+    static var textBytes: UInt32 { get }
+
+    /// The exception or interrupt being handled, in the architecture's own
+    /// numbering, or 0 in thread code: IPSR on Cortex-M (16 + n in the handler
+    /// of IRQ n), `mcause` on RISC-V (bit 31 set for an interrupt).
+    static var activeException: UInt32 { get }
+
+    /// What ``activeException`` reads inside the software interrupt's handler.
+    static var softwareInterruptException: UInt32 { get }
+
+    /// Lets device interrupt `irq` (an NVIC line, a PLIC source) reach the CPU.
+    static func enableDeviceInterrupt(_ irq: UInt32)
+
+    /// Lets the software interrupt reach the CPU.
+    static func enableSoftwareInterrupt()
+
+    /// Raises the software interrupt (see `pendSoftwareInterrupt()`, the
+    /// public form for boards with device interrupts).
+    static func raiseSoftwareInterrupt()
 }
 
 // MARK: - Everything built on the requirements
 
 extension BoardSupport {
-    /// Starts SysTick only: one interrupt per millisecond, which also bounds every
-    /// `wfi`. Returns the platform for the executor. For apps that use neither the
-    /// UART receive path nor the software interrupt (they stay disabled); the
-    /// console still transmits.
-    @inline(__always) @discardableResult
-    public static func startTicks() -> CortexMPlatform {
-        SysTick.start(cyclesPerTick: cpuHz / 1_000)
-        return CortexMPlatform(cpuHz: cpuHz)
-    }
-
-    /// Microseconds since SysTick started (zero before it), to the microsecond:
-    /// for measuring. Never decreases, and never below the executor's clock
-    /// (`CortexMPlatform.now()`, 1 ms resolution) read at the same moment. See
-    /// `CortexMPlatform.currentMicroseconds()`.
-    public static func now() -> Instant {
-        Instant(ticks: CortexMPlatform(cpuHz: cpuHz).currentMicroseconds())
-    }
-
     /// Writes a string literal to the console. No formatting code is linked.
     /// (Never inlined: one copy of the loop serves every call site.)
     @inline(never)
@@ -157,11 +209,6 @@ extension BoardSupport {
         }
     }
 
-    /// Ends the run: QEMU exits with `code` (semihosting). Never returns.
-    public static func exit(_ code: Int32) -> Never {
-        pollen_exit(code)
-    }
-
     /// Start-up failed: prints the capacity check's message on the console and
     /// exits with code 1.
     public static func fail(_ error: CapacityError) -> Never {
@@ -216,15 +263,6 @@ extension BoardSupport {
         }
     }
 
-    /// Deepest main-stack use so far, in bytes (from the paint laid at reset).
-    public static var stackHighWaterBytes: UInt32 { pollen_stack_high_water_bytes() }
-
-    /// Size of the main stack, in bytes (from the linker script).
-    public static var stackSizeBytes: UInt32 { pollen_stack_size_bytes() }
-
-    /// Size of this image's `.text` section, in bytes (from the linker script's
-    /// `__text_start` and `__text_end`): what a test prints to track code size.
-    public static var textBytes: UInt32 { pollen_text_bytes() }
 }
 
 /// 10^(k-1) for `power` == 10^k, k in 1...9, without a division.
@@ -262,7 +300,7 @@ public struct ConsoleOutput<Device: BoardSupport>: TextOutput {
     /// Writes `number` in decimal, with a leading `-` when negative.
     public mutating func write(_ number: Int) {
         if number < 0 { Device.writeByte(0x2D) }
-        // Int is 32 bits on every Cortex-M target, so the magnitude fits.
+        // Int is 32 bits on every board's target, so the magnitude fits.
         Device.writeDecimal(UInt32(truncatingIfNeeded: number.magnitude))
     }
 }

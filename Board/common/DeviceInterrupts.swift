@@ -19,8 +19,6 @@
 /// only for a conforming board.
 public protocol DeviceInterruptSupport: BoardSupport {}
 
-import PollenCortexMSupport
-
 // MARK: - Receive ring buffer
 
 /// A 16-byte single-producer/single-consumer byte queue: the UART receive
@@ -101,26 +99,27 @@ package func runUARTReceiveHook() { uartReceiveHook?() }
 package func runSoftwareInterruptHook() { softwareInterruptHook?() }
 
 extension BoardSupport where Self: DeviceInterruptSupport {
-    /// Starts the 1 ms SysTick, enables the UART receive and software
-    /// interrupts in the NVIC, and returns the platform for the executor.
+    /// Starts the clock (``BoardSupport/startTicks()``), enables the UART
+    /// receive and software interrupts, and returns the platform for the executor.
     @inline(__always)
-    public static func start() -> CortexMPlatform {
+    public static func start() -> BoardPlatform {
         let platform = startTicks()
         enableReceiveInterrupt()
-        NVIC.enable(softwareIRQ)
+        enableSoftwareInterrupt()
         return platform
     }
 
-    /// Enables the UART receive interrupt, at the UART and in the NVIC.
+    /// Enables the UART receive interrupt, at the UART and in the interrupt
+    /// controller (NVIC, PLIC).
     public static func enableReceiveInterrupt() {
         enableReceiveInterruptSource()
-        NVIC.enable(uartReceiveIRQ)
+        enableDeviceInterrupt(uartReceiveIRQ)
     }
 
     /// The oldest byte received on the console UART, or `nil` if none is waiting.
     /// Needs ``enableReceiveInterrupt()`` (done by ``start()``).
     public static func readByte() -> UInt8? {
-        withInterruptsMasked {
+        Self.withInterruptsMasked {
             let byte = uartReceiveRing.pop()  // rx ring: pop masked
             if byte != nil && uartReceivePaused {
                 uartReceivePaused = false
@@ -138,37 +137,33 @@ extension BoardSupport where Self: DeviceInterruptSupport {
     /// Bytes lost because the receive ring was full (zero while the board
     /// pauses the UART instead; see the file comment).
     public static var droppedReceiveBytes: UInt32 {
-        withInterruptsMasked { uartReceiveRing.dropped }
+        Self.withInterruptsMasked { uartReceiveRing.dropped }
     }
 
     /// Receive overruns flagged by the UART since start-up, each the loss of at
     /// least one byte (on silicon without flow control, when bytes arrive faster
     /// than they are read). Always 0 under QEMU, which holds input back instead.
     public static var receiveOverruns: UInt32 {
-        withInterruptsMasked { uartReceiveOverruns }
+        Self.withInterruptsMasked { uartReceiveOverruns }
     }
 
     /// Sets (or clears) the function the UART receive interrupt calls after
     /// queueing new bytes.
     public static func setReceiveHook(_ hook: InterruptHook?) {
-        withInterruptsMasked { uartReceiveHook = hook }
+        Self.withInterruptsMasked { uartReceiveHook = hook }
     }
 
     /// Sets (or clears) the function the software interrupt calls.
     public static func setSoftwareInterruptHook(_ hook: InterruptHook?) {
-        withInterruptsMasked { softwareInterruptHook = hook }
+        Self.withInterruptsMasked { softwareInterruptHook = hook }
     }
 
     /// Raises the software interrupt. Called from thread code with interrupts
-    /// enabled, its handler has run by the time this returns (the barriers make
-    /// the CPU see the pending line before the next instruction); with
-    /// interrupts masked, it runs as soon as they are unmasked. Pends coalesce:
-    /// two raises before the handler runs make one run.
+    /// enabled, its handler has run by the time this returns; with interrupts
+    /// masked, it runs as soon as they are unmasked. Pends coalesce: two raises
+    /// before the handler runs make one run.
     @inline(__always)
     public static func pendSoftwareInterrupt() {
-        NVIC.pend(softwareIRQ)
-        pollen_dsb()
-        pollen_isb()
+        raiseSoftwareInterrupt()
     }
-
 }

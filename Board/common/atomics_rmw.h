@@ -1,12 +1,18 @@
 /*
  * atomics_rmw.h — read-modify-write __atomic_* functions as critical sections,
- * shared by atomics_armv6m.c (1, 2, 4 bytes) and atomics_64.c (8 bytes).
+ * for every single-core board: Board/cortex-m/atomics_armv6m.c (1, 2, 4 bytes
+ * on ARMv6-M), Board/cortex-m/atomics_64.c and Board/riscv/atomics_64.c
+ * (8 bytes: neither ARMv7-M nor RV32 has a 64-bit atomic instruction).
+ *
+ * Include the architecture's header first (cortexm.h, riscv.h): it defines
+ * pollen_critical_enter() and pollen_critical_exit(), which mask interrupts
+ * and restore the previous mask (PRIMASK on Cortex-M, mstatus.MIE on RISC-V).
  *
  * POLLEN_ATOMIC_RMW(N, T) defines __atomic_exchange_N,
  * __atomic_compare_exchange_N and __atomic_fetch_{add,sub,and,or,xor,nand}_N
- * for the N-byte type T. Each one masks interrupts (saving PRIMASK), reads,
- * writes, and restores PRIMASK: atomic with respect to interrupt handlers on
- * a single core, which is all a Cortex-M running Pollen has. The memory-order
+ * for the N-byte type T. Each one masks interrupts, reads, writes, and
+ * restores the mask: atomic with respect to interrupt handlers on a single
+ * core, which is all a board running Pollen has. The memory-order
  * arguments need nothing more: with interrupts masked, program order is the
  * only order, and the critical-section asm is a compiler barrier.
  */
@@ -15,7 +21,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "cortexm.h"
 
 /* Read-modify-write: returns the old value. */
 #define POLLEN_ATOMIC_FETCH(N, T, NAME, EXPR)                                   \

@@ -1,9 +1,10 @@
 /*
- * libc.c — the few C library routines that compiled Swift and clang expect.
+ * libc.c — the few C library routines that compiled Swift and clang expect,
+ * for every board (the C target PollenLibC).
  *
- * LLVM lowers struct copies and zero-fills to memcpy/memset, and on ARM EABI
- * targets to the __aeabi_mem* variants (note the different argument order of
- * __aeabi_memset). These are byte loops: small, and fast enough for the short
+ * LLVM lowers struct copies and zero-fills to memcpy/memset (on Arm EABI
+ * targets through the __aeabi_mem* names, Board/cortex-m/aeabi.c). These are
+ * byte loops: small, and fast enough for the short
  * copies firmware makes. Compiled with -ffreestanding -fno-builtin so clang
  * does not turn the loops back into calls to themselves.
  *
@@ -50,20 +51,6 @@ size_t strlen(const char *s) {
     while (*p) ++p;
     return (size_t)(p - s);
 }
-
-/* ARM EABI run-time ABI names (RTABI §4.3.4). */
-void __aeabi_memcpy(void *dest, const void *src, size_t n) { memcpy(dest, src, n); }
-void __aeabi_memcpy4(void *dest, const void *src, size_t n) { memcpy(dest, src, n); }
-void __aeabi_memcpy8(void *dest, const void *src, size_t n) { memcpy(dest, src, n); }
-void __aeabi_memmove(void *dest, const void *src, size_t n) { memmove(dest, src, n); }
-void __aeabi_memmove4(void *dest, const void *src, size_t n) { memmove(dest, src, n); }
-void __aeabi_memmove8(void *dest, const void *src, size_t n) { memmove(dest, src, n); }
-void __aeabi_memset(void *dest, size_t n, int value) { memset(dest, value, n); }
-void __aeabi_memset4(void *dest, size_t n, int value) { memset(dest, value, n); }
-void __aeabi_memset8(void *dest, size_t n, int value) { memset(dest, value, n); }
-void __aeabi_memclr(void *dest, size_t n) { memset(dest, 0, n); }
-void __aeabi_memclr4(void *dest, size_t n) { memset(dest, 0, n); }
-void __aeabi_memclr8(void *dest, size_t n) { memset(dest, 0, n); }
 
 /* Reference counting entry points of the Swift runtime. Stored closures (the
  * function values in `map`, `then`, `steps`) are released when dropped; under

@@ -12,7 +12,7 @@
 import _Volatile
 
 /// The micro:bit (v1) board. See ``BoardSupport`` for everything an app can call.
-public enum Board: BoardSupport {
+public enum Board: CortexMBoard {
     public static let name: StaticString = "microbit"
     public static let cpuHz: UInt32 = 16_000_000
     public static let uartReceiveIRQ: UInt32 = 2
@@ -99,7 +99,7 @@ package enum NRF51GPIO {
     package static let column1: UInt32 = 1 << 4
 }
 
-/// Priority levels for `InterruptExecutor` (Board/common/InterruptExecutor.swift).
+/// Priority levels for `InterruptExecutor` (Board/cortex-m/InterruptExecutor.swift).
 extension Board: InterruptLevelSupport {
     /// The Cortex-M0 implements 2 NVIC priority bits: levels 1...3 above thread mode.
     public static let priorityBits = 2

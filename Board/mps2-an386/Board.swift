@@ -8,7 +8,7 @@
 import _Volatile
 
 /// The mps2-an386 board. See ``BoardSupport`` for everything an app can call.
-public enum Board: BoardSupport {
+public enum Board: CortexMBoard {
     public static let name: StaticString = "mps2-an386"
     public static let cpuHz: UInt32 = 25_000_000
     public static let uartReceiveIRQ: UInt32 = 0
@@ -82,7 +82,7 @@ package enum FPGAIO {
     package static var led0: VolatileMappedRegister<UInt32> { mmio(0x4002_8000) }
 }
 
-/// Priority levels for `InterruptExecutor` (Board/common/InterruptExecutor.swift).
+/// Priority levels for `InterruptExecutor` (Board/cortex-m/InterruptExecutor.swift).
 extension Board: InterruptLevelSupport {
     /// The AN386 Cortex-M4 implements 3 NVIC priority bits: levels 1...7 above thread mode.
     public static let priorityBits = 3

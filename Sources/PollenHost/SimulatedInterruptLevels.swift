@@ -1,7 +1,7 @@
 import Pollen
 
 // SimulatedInterruptLevels.swift — executors bound to simulated interrupt lines:
-// the host twin of the board's `InterruptExecutor` (Board/common/InterruptExecutor.swift).
+// the host twin of the board's `InterruptExecutor` (Board/cortex-m/InterruptExecutor.swift).
 //
 // An executor bound to a line runs one round (`Executor.runRound`: due timers, one
 // pass) in that line's handler, at the line's priority. Its pend hook raises the

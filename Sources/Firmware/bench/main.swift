@@ -2,8 +2,10 @@
 //
 //     qemu-system-arm -M <board> -icount shift=0,sleep=off ... -kernel bench.elf
 //
-// and prints one `name=value` line per figure (prefix `m4_` on the Cortex-M4
-// mps2-an386, `m0_` on the Cortex-M0 microbit), then exits 0 (semihosting).
+// (qemu-system-riscv32 -M sifive_e on the hifive1) and prints one `name=value`
+// line per figure (prefix `m4_` on the Cortex-M4 mps2-an386, `m0_` on the
+// Cortex-M0 microbit, `rv32_` on the RV32IMAC hifive1), then exits 0
+// (semihosting).
 //
 // # How time is measured
 //
@@ -29,6 +31,12 @@
 //
 // Checked: the countdown baseline loop is 5 instructions in the disassembly and
 // measures 12,500 cycles per 100,000 iterations = 5.00 on the mps2-an386.
+//
+// RISC-V (-DRISCV, firmware.env): the stamp is `minstret`, the instructions
+// retired, which QEMU derives from its instruction counter under `-icount`:
+// exact to one instruction, no dither needed (it is kept, the same for every
+// board). An interval is end − start (32 bits, up to 4.29 s of instructions).
+// Instructions = stamp units.
 //
 // # Hand-off (`handoff_instr*`)
 //
@@ -71,6 +79,17 @@
 // the mean is then unbiased (the stamp-cost calibration reads 1.04–1.06 for a
 // true 1). 2,000 samples.
 //
+// # The floor (`floor_handoff_instr`)
+//
+// The same hand-off with nothing of Pollen: two hand-written tasks (plain
+// functions) and one ready word, a `Synchronization.Atomic<UInt32>`. A task
+// wakes its peer by OR-ing the peer's bit into the word; the loop takes the
+// word (atomic exchange with 0) and calls the task of each set bit, lowest
+// first. No executor, no generations, no pools, no context, no waker checks:
+// the least a bitmask scheduler can do per hand-off on this instruction set.
+// Measured as the hand-off is (same budget word, same baseline), so
+// `handoff_instr / floor_handoff_instr` is what Pollen's guarantees cost.
+//
 // # Trace build (`-DBENCH_TRACE`)
 //
 // Board/bench's profile step builds this file with `-g -DBENCH_TRACE`: 4
@@ -86,16 +105,34 @@
 
 import Pollen
 import PollenBoard
+#if RISCV
+import PollenRISCVSupport     // pollen_disable_irq, pollen_enable_irq, pollen_wfi, pollen_instret
+#else
 import PollenCortexMSupport   // pollen_disable_irq, pollen_enable_irq, pollen_wfi
+#endif
+import Synchronization
 import _Volatile
 
 // MARK: - Board facts
 
 #if ARMV6M
 let figurePrefix: StaticString = "m0_"
+#elseif RISCV
+let figurePrefix: StaticString = "rv32_"
 #else
 let figurePrefix: StaticString = "m4_"
 #endif
+
+/// The board's platform, made without starting anything (the bench clock is
+/// set up once, by `startBenchClock()`).
+@inline(__always)
+func makePlatform() -> Board.BoardPlatform {
+    #if RISCV
+    RISCVPlatform<Board>()
+    #else
+    CortexMPlatform(cpuHz: Board.cpuHz)
+    #endif
+}
 
 #if BENCH_TRACE
 // The trace build (Board/bench's profile step: -g -DBENCH_TRACE, run with QEMU's
@@ -121,6 +158,21 @@ let longPollHalf: UInt32 = 250_000
 
 // MARK: - Clock
 
+#if RISCV
+/// Nothing to set up: `minstret` counts from reset.
+func startBenchClock() {}
+
+/// Instructions retired (the low word of `minstret`).
+@inline(__always)
+func stamp() -> UInt32 { pollen_instret() }
+
+/// Instructions from stamp `start` to stamp `end`.
+@inline(__always)
+func cycles(from start: UInt32, to end: UInt32) -> UInt32 { end &- start }
+
+/// Instructions for one stamp unit, ×100, per 1 (so 100: a unit is an instruction).
+let hundredthsPerStampUnit: UInt64 = 100
+#else
 /// Turns SysTick into a free-running 24-bit down-counter with no interrupt
 /// (reload 2^24 − 1): one load reads the time, and no tick handler runs inside
 /// a measurement. Intervals up to 2^24 cycles (671 ms at 25 MHz) are measured
@@ -139,12 +191,17 @@ func stamp() -> UInt32 { SysTick.current }
 /// SysTick cycles from stamp `start` to stamp `end`.
 @inline(__always)
 func cycles(from start: UInt32, to end: UInt32) -> UInt32 { (start &- end) & 0x00FF_FFFF }
+#endif
 
-/// Instructions (virtual ns) for `cycles` SysTick cycles, ×100, divided by `count`.
+/// Instructions (virtual ns) for `cycles` stamp units, ×100, divided by `count`.
 func hundredthsPerOp(cycles: Int64, count: UInt32) -> Int64 {
     let negative = cycles < 0
     let magnitude = UInt64(bitPattern: negative ? -cycles : cycles)
+    #if RISCV
+    let value = magnitude &* hundredthsPerStampUnit / UInt64(_truncatingBits: UInt(count))
+    #else
     let value = magnitude &* 100_000_000_000 / (UInt64(_truncatingBits: UInt(Board.cpuHz)) &* UInt64(_truncatingBits: UInt(count)))
+    #endif
     return negative ? -Int64(bitPattern: value) : Int64(bitPattern: value)
 }
 
@@ -287,7 +344,7 @@ func reserveOrFail<let C: Int>(_ pool: PoolRef<Relay, C>) -> SlotReservation<Rel
 
 /// A platform that only reads the real clock and stops `run` when idle.
 struct HandoffPlatform: Platform {
-    var clock: CortexMPlatform
+    var clock: Board.BoardPlatform
     mutating func now() -> Instant { clock.now() }
     mutating func idle(until deadline: Instant?, strategy: IdleStrategy, isStillIdle: () -> Bool) -> IdleOutcome {
         .stop
@@ -305,7 +362,7 @@ func timeHandoffsRun(_ n: UInt32) -> UInt32 {
     let w1 = r1.waker
     r0.fill(Relay(peer: w1))
     r1.fill(Relay(peer: w0))
-    var platform = HandoffPlatform(clock: CortexMPlatform(cpuHz: Board.cpuHz))
+    var platform = HandoffPlatform(clock: makePlatform())
     budget.store(0)
     executorRun.run(on: &platform, idle: .busyPoll, tasks: tasks)
     budget.store(n)
@@ -343,6 +400,50 @@ func timeEmptyPasses(_ executor: inout Executor<1>, _ tasks: PoolRef<Relay, 2>, 
     return cycles(from: t0, to: stamp())
 }
 
+// MARK: - The floor: two tasks, one ready word, no executor
+
+/// The floor's ready word: bit 0 is task A, bit 1 task B.
+let floorReady = Atomic<UInt32>(0)
+
+/// Task A of the floor: while the budget lasts, wakes B.
+@inline(__always)
+func floorTaskA() {
+    let left = budget.load()
+    if left != 0 {
+        budget.store(left &- 1)
+        floorReady.bitwiseOr(0b10, ordering: .releasing)
+    }
+}
+
+/// Task B of the floor: while the budget lasts, wakes A.
+@inline(__always)
+func floorTaskB() {
+    let left = budget.load()
+    if left != 0 {
+        budget.store(left &- 1)
+        floorReady.bitwiseOr(0b01, ordering: .releasing)
+    }
+}
+
+/// `n` hand-offs between the floor's two tasks: take the word, run the task
+/// of each set bit, lowest first, until a take finds nothing. Returns stamp units.
+@inline(never)
+func timeFloorHandoffs(_ n: UInt32) -> UInt32 {
+    budget.store(n)
+    floorReady.store(0b01, ordering: .relaxed)
+    let t0 = stamp()
+    while true {
+        var ready = floorReady.exchange(0, ordering: .acquiring)
+        if ready == 0 { break }
+        while ready != 0 {
+            let bit = ready.trailingZeroBitCount
+            ready &= ready &- 1
+            if bit == 0 { floorTaskA() } else { floorTaskB() }
+        }
+    }
+    return cycles(from: t0, to: stamp())
+}
+
 // MARK: - Interrupt to poll
 
 nonisolated(unsafe) var irqWaker: Waker? = nil
@@ -373,10 +474,10 @@ let irqHook: InterruptHook = {
     irqWaker.unsafelyUnwrapped.wake()
 }
 
-/// `CortexMPlatform`, except that its idle step raises the software IRQ (after a
-/// dither delay) and stops `run` once `irqSamples` samples are in.
+/// The board's platform, except that its idle step raises the software IRQ
+/// (after a dither delay) and stops `run` once `irqSamples` samples are in.
 struct InterruptPlatform: Platform {
-    var clock: CortexMPlatform
+    var clock: Board.BoardPlatform
     var round: UInt32 = 0
     mutating func now() -> Instant { clock.now() }
     mutating func idle(until deadline: Instant?, strategy: IdleStrategy, isStillIdle: () -> Bool) -> IdleOutcome {
@@ -388,14 +489,19 @@ struct InterruptPlatform: Platform {
             Board.pendSoftwareInterrupt()       // the handler runs before this returns
             return .resumed
         case .sleep:
-            // CortexMPlatform.idle(.sleep) with the interrupt arriving during `wfi`:
-            // pended while masked, it keeps `wfi` from sleeping and runs at `cpsie i`.
+            // The platform's idle(.sleep) with the interrupt arriving during `wfi`:
+            // pended while masked, it keeps `wfi` from sleeping and runs at
+            // `cpsie i` (Cortex-M) or `csrsi mstatus, MIE` (RISC-V).
             pollen_disable_irq()
             if isStillIdle() {
                 let deadlinePassed: Bool
                 if let deadline { deadlinePassed = clock.now() >= deadline } else { deadlinePassed = false }
                 if !deadlinePassed {
+                    #if RISCV
+                    CLINT.raiseSoftwareInterrupt()
+                    #else
                     NVIC.pend(Board.softwareIRQ)
+                    #endif
                     pollen_wfi()
                 }
             }
@@ -410,7 +516,7 @@ func resetIRQStats() { irqSum = 0; irqCount = 0; irqArmed = false }
 /// Mean latency in SysTick cycles ×… : returns (sum, count) of the samples.
 @inline(never)
 func timeIRQRun(_ tasks: PoolRef<Latency, 1>, _ strategy: IdleStrategy) -> (UInt32, UInt32) {
-    var platform = InterruptPlatform(clock: CortexMPlatform(cpuHz: Board.cpuHz))
+    var platform = InterruptPlatform(clock: makePlatform())
     resetIRQStats()
     executorIRQ.run(on: &platform, idle: strategy, tasks: tasks)
     return (irqSum, irqCount)
@@ -444,6 +550,7 @@ func timeStampPairs(_ n: UInt32) -> UInt32 {
     return sum
 }
 
+#if !RISCV   // interrupt executors: Cortex-M only (no RISC-V port yet)
 // MARK: - Preemption: interrupt wake to a higher level's poll
 
 /// A 1,000,000-instruction thread-mode poll, interrupted halfway (at a
@@ -568,6 +675,8 @@ nonisolated(unsafe) var poolThread = TaskPool<LongPoll, 1>(name: "long")
 @_cdecl("IRQ22_Handler")
 func benchLevelInterrupt() { executorLevel.runInterrupt() }
 
+#endif
+
 // MARK: - Sizes
 
 /// An 8-byte future, for the per-task overhead.
@@ -618,6 +727,7 @@ func handoffFigures() {
     figure("handoff_instr_256", hundredths: perHandoff(timeHandoffs(&executor256, &pool256, n).cycles))
     figure("handoff_instr_2_exec8", hundredths: perHandoff(timeHandoffs(&executorPair8, &poolPair8, n).cycles))
     figure("handoff_run_instr", hundredths: perHandoff(timeHandoffsRun(n)))
+    figure("floor_handoff_instr", hundredths: perHandoff(timeFloorHandoffs(n)))
 
     // Parts of the hand-off.
     guard let waker = executorPair.waker(forSlot: 0) else { fail("waker") }
@@ -648,8 +758,11 @@ func interruptFigures() {
     Board.setSoftwareInterruptHook(nil)
 
     // Interrupt → poll of a higher level, while thread mode is inside a long poll.
+    // (Cortex-M only: interrupt executors have no RISC-V port yet.)
+    #if !RISCV
     figure("preempt_latency_instr", hundredths: latency(measurePreemption()))
     figure("preempt_latency_instr_tail", hundredths: latency(measurePreemptionTail()))
+    #endif
 }
 
 @main
@@ -657,8 +770,13 @@ struct Bench {
     static func main() {
         _ = Board.start()          // NVIC: the software interrupt
         startBenchClock()
-        Board.write("# bench on "); Board.write(Board.name); Board.write(", instructions = SysTick cycles x 1e9 / ")
+        Board.write("# bench on "); Board.write(Board.name)
+        #if RISCV
+        Board.writeLine(", instructions = minstret differences (needs -icount shift=0)")
+        #else
+        Board.write(", instructions = SysTick cycles x 1e9 / ")
         Board.writeDecimal(Board.cpuHz); Board.writeLine(" (needs -icount shift=0)")
+        #endif
 
         #if BENCH_TRACE
         _ = timeHandoffs(&executorPair, &poolPair, handoffs)
@@ -667,7 +785,9 @@ struct Bench {
         while executorIRQ.runReady(traceTasks) != 0 {}
         Board.setSoftwareInterruptHook(irqHook)
         _ = timeIRQRun(traceTasks, .sleep)
+        #if !RISCV
         _ = measurePreemption()
+        #endif
         Board.exit(0)
         #else
         handoffFigures()

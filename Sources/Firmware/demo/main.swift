@@ -10,7 +10,7 @@
 //     it dropped (`(truncated: N bytes dropped)`); bytes the terminal would act
 //     on (ESC, NUL, ...) are shown as `\x1b`-style escapes.
 //
-//   - `heartbeat` runs at priority level 3, in an `InterruptExecutor` on IRQ 22:
+//   - `heartbeat` (Cortex-M boards) runs at priority level 3, in an `InterruptExecutor` on IRQ 22:
 //     a 1 ms Ticker that measures how late each beat runs. Type `hog` and a
 //     thread-mode task spins inside ONE poll for 2 s: the ticker and the echo
 //     stall, the heartbeat preempts the hog and keeps its 1 ms; the hog then
@@ -35,6 +35,7 @@ struct TickerTask: Future {
     }
 }
 
+#if !RISCV   // priority levels: Cortex-M only for now (firmware.env)
 /// Level 3: a 1 ms heartbeat. Records its beats and its worst lateness (the
 /// precise clock against each Ticker deadline) for the hog's report.
 struct HeartbeatTask: Future {
@@ -76,15 +77,20 @@ struct HogTask: Future {
     }
 }
 
+#endif
+
 public let pollenTaskSize_TickerTask = MemoryLayout<TickerTask>.size
+#if !RISCV
 public let pollenTaskSize_HeartbeatTask = MemoryLayout<HeartbeatTask>.size
 public let pollenTaskSize_HogTask = MemoryLayout<HogTask>.size
+#endif
 public let pollenTaskSize_EchoTask = MemoryLayout<EchoTask>.size
 
 nonisolated(unsafe) var executor = Executor<1>()
 nonisolated(unsafe) var tickers = TaskPool<TickerTask, 1>(name: "ticker")
 nonisolated(unsafe) var echoes = TaskPool<EchoTask, 1>(name: "echo")
 nonisolated(unsafe) var timers = TimerQueue<2>()
+#if !RISCV
 nonisolated(unsafe) var hogs = TaskPool<HogTask, 1>(name: "hog")
 nonisolated(unsafe) var urgent = InterruptExecutor<1, PoolRef<HeartbeatTask, 1>>(name: "heartbeat", line: 22, level: 3)
 nonisolated(unsafe) var heartbeats = TaskPool<HeartbeatTask, 1>(name: "heartbeat")
@@ -94,6 +100,7 @@ nonisolated(unsafe) var hogPool: PoolRef<HogTask, 1>? = nil
 /// IRQ 22: the heartbeat's level.
 @_cdecl("IRQ22_Handler")
 func heartbeatLevel() { urgent.runInterrupt() }
+#endif
 
 @main
 struct Demo {
@@ -101,10 +108,25 @@ struct Demo {
         var platform = Board.start()
         Board.write("Pollen demo on ")
         Board.write(Board.name)
+        #if RISCV
+        Board.write(": ticks every 500 ms; type a line and press Enter (Ctrl-A X quits)\n")
+        #else
         Board.write(": ticks every 500 ms; type a line and press Enter, or `hog` (Ctrl-A X quits)\n")
+        #endif
         var console = BoardConsole()
         let ticker: PoolRef<TickerTask, 1>
         let echo: PoolRef<EchoTask, 1>
+        #if RISCV
+        do throws(CapacityError) {
+            ticker = try executor.attach(&tickers)
+            echo = try executor.attach(&echoes)
+            try executor.check(tasks(ticker, echo))   // every attached pool will run
+        } catch {
+            Board.fail(error)
+        }
+        executor.attach(timers: &timers)
+        executor.describeCapacity(to: &console)
+        #else
         let hog: PoolRef<HogTask, 1>
         let heartbeat: PoolRef<HeartbeatTask, 1>
         do throws(CapacityError) {
@@ -127,15 +149,22 @@ struct Demo {
         hogCommandHook = {
             if (try? hogPool.unsafelyUnwrapped.spawn(HogTask())) == nil { Board.writeLine("hog: already running") }
         }
+        #endif
         Board.setReceiveHook { drainReceiveRing() }
         do throws(SpawnError) {
             try ticker.spawn(TickerTask())
             try echo.spawn(EchoTask())
+            #if !RISCV
             try heartbeat.spawn(HeartbeatTask())
+            #endif
         } catch {
             Board.fail(error)
         }
+        #if RISCV
+        executor.run(on: &platform, idle: .sleep, tasks: tasks(ticker, echo))
+        #else
         executor.run(on: &platform, idle: .sleep, tasks: tasks(ticker, echo, hog))
+        #endif
         Board.exit(0)
     }
 }

@@ -94,8 +94,7 @@ nonisolated(unsafe) var drivers = TaskPool<Driver, 1>(name: "driver")
 @main
 struct IRQSpawn {
     static func main() {
-        Board.startTicks()
-        var platform = CortexMPlatform(cpuHz: Board.cpuHz)
+        var platform = Board.startTicks()
         let job: PoolRef<Job, 4>
         let driver: PoolRef<Driver, 1>
         do throws(CapacityError) {
@@ -106,7 +105,7 @@ struct IRQSpawn {
         }
         jobPool = job
         Board.setSoftwareInterruptHook { onSoftwareInterrupt() }
-        NVIC.enable(Board.softwareIRQ)
+        Board.enableSoftwareInterrupt()
         spawn(driver, Driver())
         executor.run(on: &platform, idle: .sleep, tasks: tasks(job, driver))
         Board.writeLine("run returned... FAIL")

@@ -16,7 +16,6 @@
 import Pollen
 import PollenBoard
 import PollenFirmwareTestSupport   // check(...), spawn(...)
-import PollenCortexMSupport   // pollen_ipsr
 import Synchronization
 
 // MARK: - Software interrupt
@@ -28,12 +27,13 @@ nonisolated(unsafe) var parkedWaker: Waker? = nil
 /// Handler runs, and how many of its wakes returned `.woken`.
 let softwareInterruptRuns = Atomic<UInt32>(0)
 let softwareInterruptWoken = Atomic<UInt32>(0)
-/// The exception number (IPSR) the hook ran in: 16 + the IRQ line in a handler.
+/// The exception the hook ran in (`Board.activeException`: IPSR on Cortex-M,
+/// mcause on RISC-V).
 nonisolated(unsafe) var hookException: UInt32 = 0
 
 /// The software interrupt's hook: wakes whatever task parked its waker.
 func onSoftwareInterrupt() {
-    hookException = pollen_ipsr()
+    hookException = Board.activeException
     softwareInterruptRuns.wrappingAdd(1, ordering: .relaxed)
     if parkedWaker?.wake() == .woken {
         softwareInterruptWoken.wrappingAdd(1, ordering: .relaxed)
@@ -103,14 +103,14 @@ struct Echo: Future {
             // only make progress through the interrupt's wake.
             started = true
             let waker = context.waker
-            withInterruptsMasked { echoWaker = waker }
+            Board.withInterruptsMasked { echoWaker = waker }
             Board.enableReceiveInterrupt()
             return .pending
         }
         while let byte = Board.readByte() {
             if byte == 0x0A {
                 lineDone = true
-                withInterruptsMasked { echoWaker = nil }
+                Board.withInterruptsMasked { echoWaker = nil }
                 return .ready(())
             }
             if lineLength < 32 {
@@ -144,7 +144,7 @@ struct Driver: Future {
                 Board.pendSoftwareInterrupt()
                 check("the interrupt handler runs the hook in handler mode",
                       softwareInterruptRuns.load(ordering: .relaxed) == 1
-                      && hookException == 16 &+ Board.softwareIRQ)
+                      && hookException == Board.softwareInterruptException)
                 check("the handler's wake() returns .woken",
                       softwareInterruptWoken.load(ordering: .relaxed) == 1)
                 // The waiter runs on the next pass (slot 0), then we do.
@@ -211,9 +211,8 @@ struct IRQWake {
         // Not `Board.start()`: that would turn the UART receive interrupt on
         // at once, and QEMU's input could arrive before the echo task parks.
         // The echo task turns it on itself.
-        Board.startTicks()
-        NVIC.enable(Board.softwareIRQ)
-        var platform = CortexMPlatform(cpuHz: Board.cpuHz)
+        var platform = Board.startTicks()
+        Board.enableSoftwareInterrupt()
         Board.setSoftwareInterruptHook { onSoftwareInterrupt() }
         Board.setReceiveHook { onReceive() }
 

@@ -34,11 +34,23 @@
 //      board clock stands still without the tick interrupt.
 // Both phases also check that the executor entered the idle step exactly once
 // per hand-off, with the interrupt pending (the window was hit every time).
+//
+// # RISC-V (-DRISCV, from firmware.env)
+//
+// RISCVPlatform is tickless: with no deadline (this test arms no timer) nothing
+// but the software interrupt (the CLINT's msip) can end its `wfi`
+// (`csrci mstatus, MIE; if isStillIdle() { wfi }; csrsi mstatus, MIE`). So
+// there is one phase, already as strict as phase 2 above: a lost wake sleeps
+// forever. Elapsed time comes from `Board.now()` (mtime keeps counting).
 
 import Pollen
 import PollenBoard
 import PollenFirmwareTestSupport   // check(...), spawn(...)
+#if RISCV
+import PollenRISCVSupport     // pollen_disable_irq
+#else
 import PollenCortexMSupport   // pollen_disable_irq
+#endif
 import _Volatile
 
 /// The waker the software interrupt handler uses; written by the task before
@@ -55,9 +67,9 @@ func onSoftwareInterrupt() {
 /// Idle steps in which the executor's `isStillIdle` said "idle": the wfi path.
 nonisolated(unsafe) var idleChecks: UInt32 = 0
 
-/// `CortexMPlatform`, counting the idle steps that reach the sleep.
+/// The board's platform, counting the idle steps that reach the sleep.
 struct CountingPlatform: Platform {
-    var inner: CortexMPlatform
+    var inner: Board.BoardPlatform
 
     mutating func now() -> Instant { inner.now() }
 
@@ -74,6 +86,7 @@ struct CountingPlatform: Platform {
 /// Hand-offs per phase.
 let handoffsPerPhase: UInt32 = 100_000
 
+#if !RISCV
 /// SysTick's control and status register (SYST_CSR): bit 1 TICKINT (raise
 /// the exception at each wrap), bit 16 COUNTFLAG (set at each wrap, cleared by
 /// reading the register). The counter itself keeps running either way.
@@ -89,6 +102,7 @@ enum SysTickControl {
 
     static var wrappedSinceLastRead: Bool { csr.load() & countFlag != 0 }
 }
+#endif
 
 /// One hand-off per poll: park the waker, pend the interrupt masked, return.
 struct Handoff: Future {
@@ -110,17 +124,29 @@ struct Handoff: Future {
             Board.exit(1)
         }
         if handoffs == 0 { started = Board.now() }
+        #if !RISCV
         if phase == 2 && SysTickControl.wrappedSinceLastRead { wraps &+= 1 }
+        #endif
         if handoffs == handoffsPerPhase { finishPhase() }
         handoffs &+= 1
         parkedWaker = context.waker
         // Leaves interrupts masked: the executor's idle step unmasks them.
         pollen_disable_irq()
-        NVIC.pend(Board.softwareIRQ)
+        Board.raiseSoftwareInterrupt()   // stays pending: interrupts are masked
         return .pending
     }
 
     mutating func finishPhase() {
+        #if RISCV
+        let elapsed = Board.now() - started
+        Board.write("no tick interrupt (tickless): ")
+        Board.writeDecimal(handoffs)
+        Board.writeLine(" hand-offs, one idle check and one wake each... OK")
+        Board.write("  elapsed ")
+        Board.writeDecimal(UInt32(truncatingIfNeeded: elapsed.ticks / 1_000))
+        Board.writeLine(" ms (Board.now)")
+        Board.exit(0)
+        #else
         if phase == 1 {
             let elapsed = Board.now() - started
             Board.write("tick interrupt on: ")
@@ -146,6 +172,7 @@ struct Handoff: Future {
             Board.writeLine(" ms (SysTick wraps)")
             Board.exit(0)
         }
+        #endif
     }
 }
 

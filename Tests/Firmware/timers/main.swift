@@ -1,6 +1,6 @@
-// timers — Timer, Ticker, Timeout and select on the real executor and SysTick
-// clock, one line per check (`name... OK`); any failure prints `FAIL` and
-// exits 1.
+// timers — Timer, Ticker, Timeout and select on the real executor and the
+// board's clock (SysTick on Cortex-M, mtime on RISC-V), one line per check
+// (`name... OK`); any failure prints `FAIL` and exits 1.
 //
 // `main` drives the executor itself (`drive(until:)`: read the clock, fire
 // timers, run a pass, or sleep with `.sleep` idle — the same steps as
@@ -171,12 +171,11 @@ nonisolated(unsafe) var timeouts = TaskPool<TimeoutTask, 1>(name: "timeout")
 nonisolated(unsafe) var selects = TaskPool<SelectTask, 1>(name: "select")
 /// Four entries for five probes: one deadline overflows (see TimerQueue).
 nonisolated(unsafe) var timerQueue = TimerQueue<4>()
-nonisolated(unsafe) var platform = CortexMPlatform(cpuHz: Board.cpuHz)
 
 @main
 struct Timers {
     static func main() {
-        platform = Board.start()
+        var platform = Board.start()
         let probe: PoolRef<TimerProbe, 5>
         let ticker: PoolRef<TickerTask, 1>
         let timeout: PoolRef<TimeoutTask, 1>
@@ -199,7 +198,7 @@ struct Timers {
         spawn(probe, TimerProbe(id: 3, milliseconds: 50))
         spawn(probe, TimerProbe(id: 4, milliseconds: 20))
         spawn(probe, TimerProbe(id: 5, milliseconds: 30))
-        drive(all, for: .milliseconds(500)) { firedCount == 5 }
+        drive(all, on: &platform, for: .milliseconds(500)) { firedCount == 5 }
         check("timers fire in deadline order", fired == 0x24513, fired)
         check("timers never fire early", !early)
         check("a deadline beyond the timer queue still fires", executor.timerOverflows >= 1,
@@ -214,7 +213,7 @@ struct Timers {
         // Ticker: 20 ticks of 10 ms; drift-free, so the 20th is due 200 ms
         // after the first poll, whatever the latency of the others.
         spawn(ticker, TickerTask())
-        drive(all, for: .milliseconds(1_000)) { tickerDone }
+        drive(all, on: &platform, for: .milliseconds(1_000)) { tickerDone }
         check("ticker: 20 periods, none early", tickerPeriods == 20 && !tickerEarly && tickerReadies <= 20)
         // The tolerance is for the last tick's lateness alone (about a tick,
         // plus host hiccups: QEMU's clock is the host's). A ticker that
@@ -228,7 +227,7 @@ struct Timers {
 
         // Timeout, both ways.
         spawn(timeout, TimeoutTask())
-        drive(all, for: .milliseconds(500)) { fastOutcome != .none }
+        drive(all, on: &platform, for: .milliseconds(500)) { fastOutcome != .none }
         check("timeout: a future that never finishes times out, not early",
               slowOutcome == .timedOut && slowAfter >= .milliseconds(5) && slowAfter < .milliseconds(10),
               UInt32(truncatingIfNeeded: slowAfter.ticks))
@@ -240,7 +239,7 @@ struct Timers {
         // select: the 2 ms timer wins; the 100 ms loser is dropped with it,
         // so nothing stays armed and nothing polls the task at 100 ms.
         spawn(selector, SelectTask())
-        drive(all, for: .milliseconds(500)) { selectWinner != 0 }
+        drive(all, on: &platform, for: .milliseconds(500)) { selectWinner != 0 }
         check("select: the first timer wins", selectWinner == 1 && selectAfter >= .milliseconds(2)
               && selectAfter < .milliseconds(100), UInt32(truncatingIfNeeded: selectAfter.ticks))
         check("select: the losing timer is released",
@@ -248,7 +247,7 @@ struct Timers {
         let pollsAfterWin = selectPolls
         let timeoutPollsBefore = timeoutPolls
         let until = Board.now() + .milliseconds(120)
-        drive(all, for: .milliseconds(500)) { Board.now() >= until }
+        drive(all, on: &platform, for: .milliseconds(500)) { Board.now() >= until }
         check("select: the loser's deadline polls nothing",
               selectPolls == pollsAfterWin && timeoutPolls == timeoutPollsBefore,
               UInt32(truncatingIfNeeded: selectPolls - pollsAfterWin))
@@ -258,8 +257,12 @@ struct Timers {
 
 // MARK: - Helpers
 
-/// Runs the executor as `Executor.run` would until `done()` holds; fails after `limit`.
-func drive<Tasks: TaskSet>(_ set: Tasks, for limit: Duration, until done: () -> Bool) {
+/// Runs the executor as `Executor.run` would until `done()` holds; fails after
+/// `limit`. Idle sleeps until the executor's next deadline, or the give-up time
+/// when it has none: a tickless board (hifive1) has no periodic interrupt to
+/// end a sleep that no deadline bounds.
+func drive<Tasks: TaskSet>(_ set: Tasks, on platform: inout Board.BoardPlatform, for limit: Duration,
+                            until done: () -> Bool) {
     let giveUp = platform.now() + limit
     while !done() {
         let now = platform.now()
@@ -272,7 +275,8 @@ func drive<Tasks: TaskSet>(_ set: Tasks, for limit: Duration, until done: () -> 
             executor.runReady(set, now: now)
             continue
         }
-        _ = platform.idle(until: executor.nextDeadline, strategy: .sleep,
+        let wake = min(executor.nextDeadline ?? giveUp, giveUp)
+        _ = platform.idle(until: wake, strategy: .sleep,
                           isStillIdle: { !executor.hasReadyTasks })
     }
 }

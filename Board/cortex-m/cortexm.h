@@ -3,9 +3,9 @@
  *
  * Imported into the firmware module with `-import-objc-header`. Everything here
  * is either an instruction Swift cannot emit (cpsid/cpsie/wfi/dsb/isb/mrs) or
- * the prototype of a function defined in the .c files of Board/common. Register access
+ * the prototype of a function defined in the .c files of Board/cortex-m. Register access
  * (NVIC, SysTick, UARTs) is done from Swift with `_Volatile` instead
- * (Board/common/CortexM.swift, Board/<board>/Board.swift).
+ * (Board/cortex-m/CortexM.swift, Board/<board>/Board.swift).
  *
  * Every `asm` below carries a "memory" clobber: it is a compiler barrier, so
  * loads and stores of globals shared with interrupt handlers are not moved
@@ -95,7 +95,7 @@ static inline __attribute__((always_inline)) void pollen_spin(uint32_t iteration
     __asm volatile("1: subs %0, %0, #1\n\tbhs 1b" : "+l"(iterations) :: "cc", "memory");
 }
 
-/* ---- Functions defined in the .c files of Board/common ---- */
+/* ---- Functions defined in the .c files of Board/cortex-m ---- */
 
 /** Ends the program: semihosting SYS_EXIT_EXTENDED, so QEMU exits with `code`.
     Needs `-semihosting-config enable=on` (QEMU) or an attached debugger; on a

@@ -9,7 +9,7 @@
  */
 #include <stdint.h>
 #include "cortexm.h"
-#include "atomics_rmw.h"
+#include "../common/atomics_rmw.h"
 
 uint64_t __atomic_load_8(const volatile void *p, int order) {
     (void)order;

@@ -29,7 +29,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "cortexm.h"
-#include "atomics_rmw.h"
+#include "../common/atomics_rmw.h"
 
 /* Plain load/store: one aligned access is atomic. */
 #define POLLEN_ATOMIC_LOAD_STORE(N, T)                                          \

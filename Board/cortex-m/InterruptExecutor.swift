@@ -1,4 +1,4 @@
-// InterruptExecutor.swift — executors that run in interrupt handlers, at NVIC
+// InterruptExecutor.swift (Board/cortex-m) — executors that run in interrupt handlers, at NVIC
 // priorities above thread mode: Pollen's preemptive priority levels.
 //
 // # The model
@@ -43,6 +43,7 @@
 // another level than their pool's executor.
 
 import Pollen
+import PollenBoardCommon
 import PollenCortexMSupport
 import Synchronization
 

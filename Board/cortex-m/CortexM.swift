@@ -4,7 +4,7 @@
 // in the System Control Space at 0xE000_E000. Registers are reached through
 // `VolatileMappedRegister` (no plain pointer stores: the optimizer would merge
 // or drop them). On ARMv6-M each access lowers to a call of `__atomic_load_4` /
-// `__atomic_store_4`, supplied by Board/common/atomics_armv6m.c.
+// `__atomic_store_4`, supplied by Board/cortex-m/atomics_armv6m.c.
 
 import _Volatile
 import PollenCortexMSupport

@@ -15,7 +15,13 @@
  * Division by zero returns an all-ones quotient; Swift checks for zero before
  * dividing, so it never reaches here.
  */
+#include <stddef.h>
 #include <stdint.h>
+
+/* The C library routines these wrap are in Board/common/libc.c. */
+void *memset(void *dest, int value, size_t n);
+void *memcpy(void *restrict dest, const void *restrict src, size_t n);
+void *memmove(void *dest, const void *src, size_t n);
 
 /* ---- Multiplication ---- */
 
@@ -181,3 +187,21 @@ __attribute__((used)) int64_t pollen_divmod64(int64_t n, int64_t d, int64_t *rem
 
 POLLEN_DIVMOD_STUB(__aeabi_uldivmod, pollen_udivmod64)
 POLLEN_DIVMOD_STUB(__aeabi_ldivmod, pollen_divmod64)
+
+/* ---- Memory: the ARM EABI names LLVM uses for copies and fills ---- */
+
+/* ARM EABI run-time ABI names (RTABI §4.3.4); note the argument order of
+   __aeabi_memset (size before value). */
+void __aeabi_memcpy(void *dest, const void *src, size_t n) { memcpy(dest, src, n); }
+void __aeabi_memcpy4(void *dest, const void *src, size_t n) { memcpy(dest, src, n); }
+void __aeabi_memcpy8(void *dest, const void *src, size_t n) { memcpy(dest, src, n); }
+void __aeabi_memmove(void *dest, const void *src, size_t n) { memmove(dest, src, n); }
+void __aeabi_memmove4(void *dest, const void *src, size_t n) { memmove(dest, src, n); }
+void __aeabi_memmove8(void *dest, const void *src, size_t n) { memmove(dest, src, n); }
+void __aeabi_memset(void *dest, size_t n, int value) { memset(dest, value, n); }
+void __aeabi_memset4(void *dest, size_t n, int value) { memset(dest, value, n); }
+void __aeabi_memset8(void *dest, size_t n, int value) { memset(dest, value, n); }
+void __aeabi_memclr(void *dest, size_t n) { memset(dest, 0, n); }
+void __aeabi_memclr4(void *dest, size_t n) { memset(dest, 0, n); }
+void __aeabi_memclr8(void *dest, size_t n) { memset(dest, 0, n); }
+
