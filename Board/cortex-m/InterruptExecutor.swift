@@ -68,10 +68,19 @@ public protocol InterruptLevelSupport: BoardSupport {
 extension InterruptLevelSupport {
     /// The highest level an ``InterruptExecutor`` may use (levels start at 1;
     /// thread mode is level 0): `2^priorityBits − 1`.
+    ///
+    /// ```swift
+    /// Board.highestLevel   // 7 on the mps2-an386, 3 on the micro:bit
+    /// ```
     public static var highestLevel: Int { (1 &<< priorityBits) &- 1 }
 
     /// The NVIC priority byte of `level` (1...``highestLevel``): the highest level
     /// is 0 (most urgent), level 1 the least urgent handler priority.
+    ///
+    /// ```swift
+    /// // A device interrupt below the level-2 executors, above level 1:
+    /// NVIC.setPriority(Board.softwareIRQ, Board.nvicPriority(ofLevel: 1))
+    /// ```
     public static func nvicPriority(ofLevel level: Int) -> UInt8 {
         UInt8(truncatingIfNeeded: (highestLevel &- level) &<< (8 &- priorityBits))
     }
@@ -86,16 +95,20 @@ extension InterruptLevelSupport {
 /// // executor 'urgent' (level 9, IRQ 30): level 9 does not exist on mps2-an386: levels 1...7 (thread mode is 0)
 /// ```
 public struct InterruptLevelError: Error {
-    /// The executor's name.
+    /// The executor's name (`error.executor`: "urgent").
     public let executor: StaticString
-    /// Its level.
+    /// Its level (`error.level`: 3).
     public let level: Int
-    /// Its NVIC line.
+    /// Its NVIC line (`error.line`: 22).
     public let line: UInt32
-    /// What is wrong.
+    /// What is wrong: `if case .capacity(.slotsExceeded) = error.problem { … }`.
     public let problem: Problem
 
     /// What is wrong with an interrupt executor's configuration.
+    ///
+    /// ```swift
+    /// if case .lineInUse(let other) = error.problem { Board.write(other) }
+    /// ```
     public enum Problem: Sendable {
         /// A pool does not fit the executor (or is missing from its tasks).
         case capacity(CapacityError)
@@ -114,6 +127,12 @@ public struct InterruptLevelError: Error {
 
     /// Writes the one-line explanation: the executor, its level and line, the
     /// problem and what to change.
+    ///
+    /// ```swift
+    /// var console = BoardConsole()
+    /// error.describe(to: &console)
+    /// // executor 'second' (level 1, IRQ 25): IRQ 25 already runs executor 'probe'; give each executor its own line
+    /// ```
     public func describe<Output: TextOutput & ~Copyable>(to out: inout Output) {
         out.write("executor '"); out.write(executor); out.write("' (level "); out.write(level)
         out.write(", IRQ "); out.write(Int(line)); out.write("): ")
@@ -258,6 +277,11 @@ public enum InterruptExecutors {
     /// The earliest deadline published by any started interrupt executor, or
     /// `nil` if none has one: what a one-shot alarm must be programmed for
     /// (together with the thread executor's own next deadline).
+    ///
+    /// ```swift
+    /// var alarm = executor.nextDeadline ?? .distantFuture
+    /// if let level = InterruptExecutors.earliestDeadline, level < alarm { alarm = level }
+    /// ```
     public static var earliestDeadline: Instant? {
         var earliest = UInt64.max
         var link = interruptLevels
@@ -270,6 +294,10 @@ public enum InterruptExecutors {
     }
 
     /// How many interrupt executors have started.
+    ///
+    /// ```swift
+    /// check("a refused start registers nothing", InterruptExecutors.count == 1)
+    /// ```
     public static var count: Int {
         var n = 0
         var link = interruptLevels
@@ -320,11 +348,11 @@ public struct InterruptExecutor<let maskWords: Int, Tasks: TaskSet>: ~Copyable {
         tasks = nil
     }
 
-    /// The executor's name.
+    /// The executor's name (`urgent.name`: "urgent").
     public var name: StaticString { record.name }
-    /// Its level (1...: above thread mode, higher preempts lower).
+    /// Its level (1...: above thread mode, higher preempts lower; `urgent.level`: 3).
     public var level: Int { record.level }
-    /// Its NVIC line.
+    /// Its NVIC line (`urgent.line`: 22).
     public var line: UInt32 { record.line }
 
     /// Attaches `pool` to this level's executor: its own capacity check, whose
@@ -344,6 +372,11 @@ public struct InterruptExecutor<let maskWords: Int, Tasks: TaskSet>: ~Copyable {
     }
 
     /// Attaches a timer queue to this level's executor (see `Executor.attach(timers:)`).
+    ///
+    /// ```swift
+    /// nonisolated(unsafe) var urgentTimers = TimerQueue<4>()
+    /// urgent.attach(timers: &urgentTimers)     // before start
+    /// ```
     public mutating func attach<let capacity: Int>(timers queue: inout TimerQueue<capacity>) {
         executor.attach(timers: &queue)
     }
@@ -434,16 +467,31 @@ public struct InterruptExecutor<let maskWords: Int, Tasks: TaskSet>: ~Copyable {
     }
 
     /// Writes this level's header line and its executor's capacity report.
+    ///
+    /// ```swift
+    /// urgent.describeCapacity(to: &console)
+    /// // level 3 'heartbeat' (IRQ 22, NVIC priority 128):
+    /// // pool 'heartbeat': slots 0..<1, 108 bytes
+    /// // slots: 1 of 32; pool RAM: 108 bytes; timer queue: 0 entries
+    /// ```
     public func describeCapacity<Output: TextOutput & ~Copyable>(to out: inout Output) {
         writeHeader(of: record, to: &out)
         executor.describeCapacity(to: &out)
     }
 
     /// The executor's earliest armed deadline (this level's clock; for tests).
+    ///
+    /// ```swift
+    /// if let next = urgent.nextDeadline { Board.log("next beat at \(Int(truncatingIfNeeded: next.ticks)) us") }
+    /// ```
     public var nextDeadline: Instant? { executor.nextDeadline }
 
     /// A waker for the task in executor-wide `slot` of this level (see
     /// `Executor.waker(forSlot:)`).
+    ///
+    /// ```swift
+    /// urgent.waker(forSlot: 0)?.wake()   // from any level: the task runs at level 3
+    /// ```
     public func waker(forSlot slot: Int) -> Waker? { executor.waker(forSlot: slot) }
 
     func failure(_ problem: InterruptLevelError.Problem) -> InterruptLevelError {
@@ -486,6 +534,11 @@ public func describePriorityLevels<let maskWords: Int, Output: TextOutput & ~Cop
 extension BoardSupport {
     /// Start-up failed: prints the interrupt executor's error (naming it, its
     /// level and line) on the console and exits with code 1.
+    ///
+    /// ```swift
+    /// do throws(InterruptLevelError) { try urgent.start(on: Board.self, tasks: beat) }
+    /// catch { Board.fail(error) }
+    /// ```
     public static func fail(_ error: InterruptLevelError) -> Never {
         var console = ConsoleOutput<Self>()
         error.describe(to: &console)

@@ -36,6 +36,10 @@ public final class SimulatedInterruptController: @unchecked Sendable {
         /// Like the NVIC: `raise` runs the handler at once, nested, when the line is
         /// more urgent than the running handler (or the thread); otherwise it stays
         /// pending until that handler returns. Single-threaded and deterministic.
+        ///
+        /// ```swift
+        /// let interrupts = SimulatedInterruptController(lineCount: 8, mode: .preemptive)
+        /// ```
         case preemptive
     }
 
@@ -56,13 +60,19 @@ public final class SimulatedInterruptController: @unchecked Sendable {
     public var onRaise: (() -> Void)?
     /// The priority of the handler running now (``threadPriority`` when none):
     /// in preemptive mode a raised line preempts only below it.
+    ///
+    /// ```swift
+    /// #expect(interrupts.currentPriority == 1)   // inside a level-1 task's poll
+    /// ```
     public private(set) var currentPriority: Int = SimulatedInterruptController.threadPriority
-    /// How deep handlers are nested now (0: thread context).
+    /// How deep handlers are nested now (0: thread context; `interrupts.nesting`).
     public private(set) var nesting = 0
-    /// The deepest nesting seen so far (1: handlers ran, none preempted another).
+    /// The deepest nesting seen so far (1: handlers ran, none preempted another):
+    /// `#expect(interrupts.maximumNesting >= 2)`.
     public private(set) var maximumNesting = 0
 
-    /// The priority of code outside any handler: every line is more urgent.
+    /// The priority of code outside any handler: every line is more urgent
+    /// (`interrupts.currentPriority == SimulatedInterruptController.threadPriority`).
     public static let threadPriority = Int.max
 
     /// A controller with `lineCount` lines (1...64), no handlers.
@@ -83,7 +93,7 @@ public final class SimulatedInterruptController: @unchecked Sendable {
         lines[line] = Line(handler: handler, priority: priority)
     }
 
-    /// Whether `line` has a handler.
+    /// Whether `line` has a handler (`interrupts.hasHandler(3)`).
     public func hasHandler(_ line: Int) -> Bool { lines[line].handler != nil }
 
     /// Marks `line` pending (deferred mode), runs its handler now (immediate mode),
@@ -170,7 +180,7 @@ public final class SimulatedInterruptController: @unchecked Sendable {
         }
     }
 
-    /// Handlers run so far, all lines together.
+    /// Handlers run so far, all lines together (`interrupts.totalServiced`).
     public private(set) var totalServiced = 0
 
     private func run(_ line: Int) {

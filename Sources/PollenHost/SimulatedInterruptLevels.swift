@@ -21,16 +21,17 @@ import Pollen
 /// #expect(high.rounds > 0)
 /// ```
 public final class SimulatedInterruptLevel: @unchecked Sendable {
-    /// The line the executor runs on.
+    /// The line the executor runs on (`high.line`).
     public let line: Int
-    /// Its priority (lower is more urgent).
+    /// Its priority, lower is more urgent (`high.priority`).
     public let priority: Int
     let controller: SimulatedInterruptController
     /// The pend hook handed to the executor (stable address, allocated at set-up).
     let hook: UnsafeMutablePointer<PendHook>
-    /// Rounds run (handler entries).
+    /// Rounds run (handler entries): `#expect(high.rounds >= 2000)`.
     public internal(set) var rounds = 0
-    /// The deadline the line's alarm is set for, if any.
+    /// The deadline the line's alarm is set for, if any:
+    /// `#expect(high.armedDeadline == Instant(ticks: 1_000))`.
     public internal(set) var armedDeadline: Instant?
 
     init(line: Int, priority: Int, controller: SimulatedInterruptController) {
