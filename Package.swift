@@ -131,7 +131,8 @@ let architectures: [String: ArchitectureLayer] = [
         folder: "Board/cortex-m", cModule: "PollenCortexMSupport", swiftModule: "PollenCortexM",
         cFiles: ["startup.c", "semihosting.c", "aeabi.c", "atomics_64.c", "atomics_armv6m.c"],
         headers: ["cortexm.h", "module.modulemap"],
-        swiftFiles: ["CortexMBoard.swift", "CortexM.swift", "CortexMPlatform.swift", "CortexMClock.swift"]),
+        swiftFiles: ["CortexMBoard.swift", "CortexM.swift", "CortexMPlatform.swift", "CortexMClock.swift",
+                     "InterruptExecutor.swift"]),
     // Every RV32 board with the machine-mode CLINT and PLIC (SiFive layout):
     // reset, trap vector, fault reports, semihosting exit, 64-bit division
     // (C and assembly, riscv.h as PollenRISCVSupport); RISCVBoard,

@@ -99,6 +99,14 @@ package enum NRF51GPIO {
     package static let column1: UInt32 = 1 << 4
 }
 
+/// Priority levels for `InterruptExecutor` (Board/cortex-m/InterruptExecutor.swift).
+extension Board: InterruptLevelSupport {
+    /// The Cortex-M0 implements 2 NVIC priority bits: levels 1...3 above thread mode.
+    public static let priorityBits = 2
+    /// IRQ 21...25: the nRF51's SWI1-SWI5, reserved for software (SWI0, line 20, is the software interrupt).
+    public static let spareInterruptLines: UInt32 = 0x03E0_0000
+}
+
 /// The console as the core's `TextOutput` (see ``ConsoleOutput``).
 public typealias BoardConsole = ConsoleOutput<Board>
 

@@ -82,6 +82,14 @@ package enum FPGAIO {
     package static var led0: VolatileMappedRegister<UInt32> { mmio(0x4002_8000) }
 }
 
+/// Priority levels for `InterruptExecutor` (Board/cortex-m/InterruptExecutor.swift).
+extension Board: InterruptLevelSupport {
+    /// The AN386 Cortex-M4 implements 3 NVIC priority bits: levels 1...7 above thread mode.
+    public static let priorityBits = 3
+    /// IRQ 22...30: QEMU hw/arm/mps2.c wires UART0-4 to 0-5 and 18-21, the APB timers to 8-10, the UART overflows to 12, Ethernet to 13; 31 is the software interrupt.
+    public static let spareInterruptLines: UInt32 = 0x7FC0_0000
+}
+
 /// The console as the core's `TextOutput` (see ``ConsoleOutput``).
 public typealias BoardConsole = ConsoleOutput<Board>
 

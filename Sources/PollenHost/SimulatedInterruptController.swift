@@ -12,6 +12,16 @@ import Synchronization
 ///   the raising thread, concurrently with the executor thread, as a real interrupt
 ///   would preempt it, then calls ``onRaise`` (the threaded platform's doorbell).
 ///
+/// - In ``Mode/preemptive`` mode (deterministic preemption) `raise` behaves like the
+///   NVIC pending a line: if the line is more urgent than what runs now (a handler
+///   of lower priority, or the thread, which is below every handler), its handler
+///   runs at once, nested inside the caller (a task's poll, another handler, the
+///   virtual clock's `advance`); otherwise it stays pending and runs when the
+///   handlers above it have returned (tail-chaining). An executor bound to a line
+///   (``SimulatedInterruptController/bind(_:tasks:line:priority:clock:)``) is so
+///   preempted and preempts exactly as on the firmware, at the points where a
+///   test raises a line or advances the clock.
+///
 /// Priorities: a lower number is more urgent (as on Cortex-M). ``servicePending()``
 /// runs the most urgent pending line first; ties go to the lower line number.
 ///
@@ -23,6 +33,14 @@ public final class SimulatedInterruptController: @unchecked Sendable {
         case deferred
         /// Handlers run inside ``raise(_:)``, on the raising thread.
         case immediate
+        /// Like the NVIC: `raise` runs the handler at once, nested, when the line is
+        /// more urgent than the running handler (or the thread); otherwise it stays
+        /// pending until that handler returns. Single-threaded and deterministic.
+        ///
+        /// ```swift
+        /// let interrupts = SimulatedInterruptController(lineCount: 8, mode: .preemptive)
+        /// ```
+        case preemptive
     }
 
     struct Line {
@@ -40,6 +58,22 @@ public final class SimulatedInterruptController: @unchecked Sendable {
     /// Called after every `raise` (after the handler, in immediate mode). The
     /// threaded platform uses it to wake a sleeping executor.
     public var onRaise: (() -> Void)?
+    /// The priority of the handler running now (``threadPriority`` when none):
+    /// in preemptive mode a raised line preempts only below it.
+    ///
+    /// ```swift
+    /// #expect(interrupts.currentPriority == 1)   // inside a level-1 task's poll
+    /// ```
+    public private(set) var currentPriority: Int = SimulatedInterruptController.threadPriority
+    /// How deep handlers are nested now (0: thread context; `interrupts.nesting`).
+    public private(set) var nesting = 0
+    /// The deepest nesting seen so far (1: handlers ran, none preempted another):
+    /// `#expect(interrupts.maximumNesting >= 2)`.
+    public private(set) var maximumNesting = 0
+
+    /// The priority of code outside any handler: every line is more urgent
+    /// (`interrupts.currentPriority == SimulatedInterruptController.threadPriority`).
+    public static let threadPriority = Int.max
 
     /// A controller with `lineCount` lines (1...64), no handlers.
     public init(lineCount: Int, mode: Mode = .deferred) {
@@ -59,15 +93,52 @@ public final class SimulatedInterruptController: @unchecked Sendable {
         lines[line] = Line(handler: handler, priority: priority)
     }
 
-    /// Marks `line` pending (deferred mode) or runs its handler now (immediate mode).
+    /// Whether `line` has a handler (`interrupts.hasHandler(3)`).
+    public func hasHandler(_ line: Int) -> Bool { lines[line].handler != nil }
+
+    /// Marks `line` pending (deferred mode), runs its handler now (immediate mode),
+    /// or pends it and runs it now, nested, if it is more urgent than the running
+    /// handler or the thread (preemptive mode).
     public func raise(_ line: Int) {
         precondition(line >= 0 && line < lineCount, "SimulatedInterruptController: no line \(line)")
-        if mode == .immediate {
+        switch mode {
+        case .immediate:
             run(line)
-        } else {
+        case .deferred:
             pending.bitwiseOr(1 << UInt64(line), ordering: .releasing)
+        case .preemptive:
+            pending.bitwiseOr(1 << UInt64(line), ordering: .releasing)
+            preempt(above: currentPriority)
         }
         onRaise?()
+    }
+
+    /// Preemptive mode: runs, nested, every pending line more urgent than
+    /// `priority`, most urgent first, each at its own priority (so a line it
+    /// raises preempts it only if more urgent still).
+    func preempt(above priority: Int) {
+        while let line = mostUrgentPending(), lines[line].priority < priority {
+            pending.bitwiseAnd(~(1 << UInt64(line)), ordering: .acquiringAndReleasing)
+            let saved = currentPriority
+            currentPriority = lines[line].priority
+            nesting += 1
+            if nesting > maximumNesting { maximumNesting = nesting }
+            run(line)
+            nesting -= 1
+            currentPriority = saved
+        }
+    }
+
+    /// The most urgent pending line (ties: the lower number), if any.
+    func mostUrgentPending() -> Int? {
+        var remaining = pending.load(ordering: .acquiring)
+        var best = -1
+        while remaining != 0 {
+            let line = remaining.trailingZeroBitCount
+            remaining &= remaining - 1
+            if best < 0 || lines[line].priority < lines[best].priority { best = line }
+        }
+        return best < 0 ? nil : best
     }
 
     /// `true` when at least one line is pending.
@@ -85,6 +156,13 @@ public final class SimulatedInterruptController: @unchecked Sendable {
     /// raise other lines). Returns how many handlers ran.
     @discardableResult
     public func servicePending() -> Int {
+        if mode == .preemptive {
+            // Lines only stay pending below a running handler; from the thread
+            // (the idle step) everything pending is more urgent.
+            let before = totalServiced
+            preempt(above: currentPriority)
+            return totalServiced - before
+        }
         var ran = 0
         while true {
             let bits = pending.load(ordering: .acquiring)
@@ -102,7 +180,11 @@ public final class SimulatedInterruptController: @unchecked Sendable {
         }
     }
 
+    /// Handlers run so far, all lines together (`interrupts.totalServiced`).
+    public private(set) var totalServiced = 0
+
     private func run(_ line: Int) {
+        totalServiced += 1
         servicedCounts[line] += 1
         lines[line].handler?()
     }

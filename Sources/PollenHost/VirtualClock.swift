@@ -36,8 +36,17 @@ public final class VirtualClock: @unchecked Sendable {
     /// every alarm at or before the new time, earliest first.
     public func advance(to t: Instant) {
         if t > now { now = t }
-        while let i = alarms.indices.min(by: { alarms[$0].at < alarms[$1].at }), alarms[i].at <= now {
-            let a = alarms.remove(at: i)
+        // Plain loops, no closures: a closure here allocated its context on every
+        // call in debug builds (the allocation tests run the clock in steady state).
+        while true {
+            var earliest = -1
+            var i = 0
+            while i < alarms.count {
+                if earliest < 0 || alarms[i].at < alarms[earliest].at { earliest = i }
+                i += 1
+            }
+            guard earliest >= 0, alarms[earliest].at <= now else { return }
+            let a = alarms.remove(at: earliest)
             a.controller.raise(a.line)
         }
     }
@@ -46,6 +55,38 @@ public final class VirtualClock: @unchecked Sendable {
     /// already has). Up to 64 alarms may be outstanding without allocating.
     public func setAlarm(at instant: Instant, line: Int, on controller: SimulatedInterruptController) {
         alarms.append(Alarm(at: instant, line: line, controller: controller))
+        advance(to: now)
+    }
+
+    /// Sets the one alarm of `line` on `controller` to `instant`, replacing any
+    /// it had; `nil` cancels it. A one-shot compare timer per line: an executor
+    /// bound to the line re-arms it for its earliest deadline after every round
+    /// (``SimulatedInterruptController/bind(_:tasks:line:priority:clock:)``).
+    /// Never allocates while fewer than 64 alarms are outstanding.
+    ///
+    /// ```swift
+    /// clock.setOnlyAlarm(at: Instant(ticks: 5_000), line: 3, on: interrupts)
+    /// clock.setOnlyAlarm(at: nil, line: 3, on: interrupts)      // cancelled
+    /// ```
+    public func setOnlyAlarm(at instant: Instant?, line: Int, on controller: SimulatedInterruptController) {
+        var found: Int? = nil
+        var k = 0
+        while k < alarms.count {
+            if alarms[k].line == line && alarms[k].controller === controller { found = k; break }
+            k += 1
+        }
+        if let i = found {
+            if let instant {
+                alarms[i].at = instant
+            } else {
+                alarms.remove(at: i)
+                return
+            }
+        } else if let instant {
+            alarms.append(Alarm(at: instant, line: line, controller: controller))
+        } else {
+            return
+        }
         advance(to: now)
     }
 

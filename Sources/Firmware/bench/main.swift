@@ -145,6 +145,16 @@ let handoffs: UInt32 = 100_000
 /// Interrupt → poll samples per measurement.
 let irqSamples: UInt32 = 2_000
 #endif
+#if BENCH_TRACE
+let preemptSamples: UInt32 = 4
+/// Half of the long poll, in `pollen_spin` iterations (2 instructions each).
+let longPollHalf: UInt32 = 100
+#else
+/// Preemption samples: one per 1,000,000-instruction thread-mode poll.
+let preemptSamples: UInt32 = 200
+/// Half of the long poll, in `pollen_spin` iterations (2 instructions each).
+let longPollHalf: UInt32 = 250_000
+#endif
 
 // MARK: - Clock
 
@@ -540,6 +550,133 @@ func timeStampPairs(_ n: UInt32) -> UInt32 {
     return sum
 }
 
+#if !RISCV   // interrupt executors: Cortex-M only (no RISC-V port yet)
+// MARK: - Preemption: interrupt wake to a higher level's poll
+
+/// A 1,000,000-instruction thread-mode poll, interrupted halfway (at a
+/// dithered point) by the software IRQ, whose hook stamps and wakes a task of
+/// an `InterruptExecutor` on IRQ 22; that task's poll stamps first thing.
+nonisolated(unsafe) var preemptWaker: Waker? = nil
+nonisolated(unsafe) var longPollActive = false
+nonisolated(unsafe) var preemptInsideLongPoll: UInt32 = 0
+
+/// The high-priority task: records its waker, then the latency of each wake.
+struct PreemptLatency: Future {
+    mutating func poll(_ context: inout Context) -> Poll<Void> {
+        let t1 = stamp()
+        if irqArmed {
+            irqSum &+= cycles(from: irqT0, to: t1)
+            irqCount &+= 1
+            irqArmed = false
+            if longPollActive { preemptInsideLongPoll &+= 1 }
+        } else {
+            preemptWaker = context.waker
+        }
+        return .pending
+    }
+}
+
+/// The software IRQ's hook for this figure: stamp, then wake the level's task.
+let preemptHook: InterruptHook = {
+    irqArmed = true
+    irqT0 = stamp()
+    preemptWaker.unsafelyUnwrapped.wake()
+}
+
+/// Thread mode: one poll of about 1,000,000 instructions (two halves of
+/// `pollen_spin`, 2n + 2 instructions each), the software IRQ raised between them.
+struct LongPoll: Future {
+    var round: UInt32 = 0
+    mutating func poll(_ context: inout Context) -> Poll<Void> {
+        longPollActive = true
+        round &+= 1
+        pollen_spin(longPollHalf)
+        dither(round % 41)
+        Board.pendSoftwareInterrupt()   // the hook runs now, in handler mode
+        pollen_spin(longPollHalf)
+        longPollActive = false
+        context.waker.wake()
+        return .pending
+    }
+}
+
+/// Long polls until `samples` preemption samples are in. Returns (sum, count).
+@inline(never)
+func timePreemption(_ thread: PoolRef<LongPoll, 1>, samples: UInt32) -> (UInt32, UInt32) {
+    resetIRQStats()
+    while irqCount < samples { executorThread.runReady(thread) }
+    return (irqSum, irqCount)
+}
+
+/// Starts the interrupt executor and the thread-mode long poll, then times
+/// `preemptSamples` samples. Returns (sum, count) in SysTick cycles.
+@inline(never)
+func measurePreemption() -> (UInt32, UInt32) {
+    let high: PreemptTasks
+    do throws(InterruptLevelError) {
+        high = try executorLevel.attach(&poolLevel)
+        try executorLevel.start(on: Board.self, tasks: high)
+    } catch {
+        fail("interrupt executor")
+    }
+    guard let long = try? executorThread.attach(&poolThread) else { fail("attach long") }
+    longPool = long
+    guard (try? high.spawn(PreemptLatency())) != nil else { fail("spawn high") }   // first poll at once
+    guard (try? long.spawn(LongPoll())) != nil else { fail("spawn long") }
+    // The waking ISR runs at level 1, below the executor's level 2: the woken
+    // task preempts the ISR itself, as a high-priority task woken by a device
+    // interrupt of lower priority does.
+    NVIC.setPriority(Board.softwareIRQ, Board.nvicPriority(ofLevel: 1))
+    Board.setSoftwareInterruptHook(preemptHook)
+    let result = timePreemption(long, samples: preemptSamples)
+    NVIC.setPriority(Board.softwareIRQ, 0)
+    Board.setSoftwareInterruptHook(nil)
+    if preemptInsideLongPoll != result.1 { fail("preemption outside the long poll") }
+    return result
+}
+
+/// The same with the level below the waking ISR: IRQ 23 at level 1, the
+/// software IRQ at NVIC priority 0 (above every level). The task then runs when
+/// the ISR returns (tail-chaining): the ISR's own tail is counted too.
+@inline(never)
+func measurePreemptionTail() -> (UInt32, UInt32) {
+    let low: PreemptTasks
+    do throws(InterruptLevelError) {
+        low = try executorTail.attach(&poolTail)
+        try executorTail.start(on: Board.self, tasks: low)
+    } catch {
+        fail("interrupt executor (tail)")
+    }
+    guard (try? low.spawn(PreemptLatency())) != nil else { fail("spawn tail") }   // records its waker
+    preemptInsideLongPoll = 0
+    Board.setSoftwareInterruptHook(preemptHook)
+    let result = timePreemption(longPool.unsafelyUnwrapped, samples: preemptSamples)
+    Board.setSoftwareInterruptHook(nil)
+    if preemptInsideLongPoll != result.1 { fail("preemption outside the long poll (tail)") }
+    return result
+}
+
+/// IRQ 23 (spare on both boards): the tail variant's interrupt executor.
+@_cdecl("IRQ23_Handler")
+func benchTailInterrupt() { executorTail.runInterrupt(on: Board.self) }
+
+nonisolated(unsafe) var executorTail = InterruptExecutor<1, PreemptTasks>(name: "bench-tail", line: 23, level: 1)
+nonisolated(unsafe) var poolTail = TaskPool<PreemptLatency, 1>(name: "tail")
+/// The thread-mode long poll's pool, once attached.
+nonisolated(unsafe) var longPool: PoolRef<LongPoll, 1>? = nil
+
+typealias PreemptTasks = PoolRef<PreemptLatency, 1>
+nonisolated(unsafe) var executorLevel = InterruptExecutor<1, PreemptTasks>(name: "bench-high", line: 22, level: 2)
+nonisolated(unsafe) var poolLevel = TaskPool<PreemptLatency, 1>(name: "high")
+nonisolated(unsafe) var executorThread = Executor<1>()
+nonisolated(unsafe) var poolThread = TaskPool<LongPoll, 1>(name: "long")
+
+/// IRQ 22 (spare on both boards): the bench's interrupt executor.
+@_cdecl("IRQ22_Handler")
+func benchLevelInterrupt() { executorLevel.runInterrupt(on: Board.self) }
+
+#endif
+
 // MARK: - Sizes
 
 /// An 8-byte future, for the per-task overhead.
@@ -571,6 +708,63 @@ func fail(_ what: StaticString) -> Never {
     Board.exit(1)
 }
 
+/// The hand-off figures. (Separate functions keep `main` small: this
+/// toolchain's ARMv6-M backend aborts on a function of about 2 KiB with
+/// "underestimated function size", see README.)
+@inline(never)
+func handoffFigures() {
+    // Hand-offs.
+    let n = handoffs
+    let baseline = wide(countdownBaseline(n))
+    note("countdown_baseline_cycles=", UInt32(truncatingIfNeeded: baseline))
+    func perHandoff(_ cycles: UInt32) -> Int64 {
+        hundredthsPerOp(cycles: wide(cycles) - baseline, count: n)
+    }
+    let pair = timeHandoffs(&executorPair, &poolPair, n)
+    figure("handoff_instr", hundredths: perHandoff(pair.cycles))
+    figure("handoff_instr_1", hundredths: perHandoff(timeHandoffs(&executorOne, &poolOne, n).cycles))
+    figure("handoff_instr_32", hundredths: perHandoff(timeHandoffs(&executor32, &pool32, n).cycles))
+    figure("handoff_instr_256", hundredths: perHandoff(timeHandoffs(&executor256, &pool256, n).cycles))
+    figure("handoff_instr_2_exec8", hundredths: perHandoff(timeHandoffs(&executorPair8, &poolPair8, n).cycles))
+    figure("handoff_run_instr", hundredths: perHandoff(timeHandoffsRun(n)))
+    figure("floor_handoff_instr", hundredths: perHandoff(timeFloorHandoffs(n)))
+
+    // Parts of the hand-off.
+    guard let waker = executorPair.waker(forSlot: 0) else { fail("waker") }
+    figure("wake_instr", hundredths: perHandoff(timeWakes(waker, n)))
+    budget.store(0)
+    while executorPair.runReady(pair.tasks) != 0 {}       // drain the woken bit
+    figure("empty_pass_instr", hundredths: perHandoff(timeEmptyPasses(&executorPair, pair.tasks, n)))
+}
+
+/// The interrupt-to-poll figures, then preemption.
+@inline(never)
+func interruptFigures() {
+    // Interrupt → poll.
+    let stampCost = wide(timeStampPairs(irqSamples))
+    figure("stamp_instr", hundredths: hundredthsPerOp(cycles: stampCost, count: irqSamples))
+    guard let irqTasks = try? executorIRQ.attach(&poolIRQ) else { fail("attach irq") }
+    guard (try? irqTasks.spawn(Latency())) != nil else { fail("spawn irq") }
+    while executorIRQ.runReady(irqTasks) != 0 {}       // first poll: records the waker
+    Board.setSoftwareInterruptHook(irqHook)
+    func latency(_ result: (UInt32, UInt32)) -> Int64 {
+        // sum − count × stamp cost, per sample; stamp cost is per `irqSamples` pairs.
+        return hundredthsPerOp(cycles: wide(result.0) - stampCost * wide(result.1) / wide(irqSamples),
+                        count: result.1)
+    }
+    figure("irq_to_poll_instr", hundredths: latency(timeIRQRun(irqTasks, .sleep)))
+    figure("irq_to_poll_instr_busy", hundredths: latency(timeIRQRun(irqTasks, .busyPoll)))
+    figure("irq_to_poll_instr_runready", hundredths: latency(timeIRQRunReady(&executorIRQ, irqTasks)))
+    Board.setSoftwareInterruptHook(nil)
+
+    // Interrupt → poll of a higher level, while thread mode is inside a long poll.
+    // (Cortex-M only: interrupt executors have no RISC-V port yet.)
+    #if !RISCV
+    figure("preempt_latency_instr", hundredths: latency(measurePreemption()))
+    figure("preempt_latency_instr_tail", hundredths: latency(measurePreemptionTail()))
+    #endif
+}
+
 @main
 struct Bench {
     static func main() {
@@ -591,47 +785,13 @@ struct Bench {
         while executorIRQ.runReady(traceTasks) != 0 {}
         Board.setSoftwareInterruptHook(irqHook)
         _ = timeIRQRun(traceTasks, .sleep)
+        #if !RISCV
+        _ = measurePreemption()
+        #endif
         Board.exit(0)
         #else
-        // Hand-offs.
-        let n = handoffs
-        let baseline = wide(countdownBaseline(n))
-        note("countdown_baseline_cycles=", UInt32(truncatingIfNeeded: baseline))
-        func perHandoff(_ cycles: UInt32) -> Int64 {
-            hundredthsPerOp(cycles: wide(cycles) - baseline, count: n)
-        }
-        let pair = timeHandoffs(&executorPair, &poolPair, n)
-        figure("handoff_instr", hundredths: perHandoff(pair.cycles))
-        figure("handoff_instr_1", hundredths: perHandoff(timeHandoffs(&executorOne, &poolOne, n).cycles))
-        figure("handoff_instr_32", hundredths: perHandoff(timeHandoffs(&executor32, &pool32, n).cycles))
-        figure("handoff_instr_256", hundredths: perHandoff(timeHandoffs(&executor256, &pool256, n).cycles))
-        figure("handoff_instr_2_exec8", hundredths: perHandoff(timeHandoffs(&executorPair8, &poolPair8, n).cycles))
-        figure("handoff_run_instr", hundredths: perHandoff(timeHandoffsRun(n)))
-        figure("floor_handoff_instr", hundredths: perHandoff(timeFloorHandoffs(n)))
-
-        // Parts of the hand-off.
-        guard let waker = executorPair.waker(forSlot: 0) else { fail("waker") }
-        figure("wake_instr", hundredths: perHandoff(timeWakes(waker, n)))
-        budget.store(0)
-        while executorPair.runReady(pair.tasks) != 0 {}       // drain the woken bit
-        figure("empty_pass_instr", hundredths: perHandoff(timeEmptyPasses(&executorPair, pair.tasks, n)))
-
-        // Interrupt → poll.
-        let stampCost = wide(timeStampPairs(irqSamples))
-        figure("stamp_instr", hundredths: hundredthsPerOp(cycles: stampCost, count: irqSamples))
-        guard let irqTasks = try? executorIRQ.attach(&poolIRQ) else { fail("attach irq") }
-        guard (try? irqTasks.spawn(Latency())) != nil else { fail("spawn irq") }
-        while executorIRQ.runReady(irqTasks) != 0 {}       // first poll: records the waker
-        Board.setSoftwareInterruptHook(irqHook)
-        func latency(_ result: (UInt32, UInt32)) -> Int64 {
-            // sum − count × stamp cost, per sample; stamp cost is per `irqSamples` pairs.
-            return hundredthsPerOp(cycles: wide(result.0) - stampCost * wide(result.1) / wide(irqSamples),
-                            count: result.1)
-        }
-        figure("irq_to_poll_instr", hundredths: latency(timeIRQRun(irqTasks, .sleep)))
-        figure("irq_to_poll_instr_busy", hundredths: latency(timeIRQRun(irqTasks, .busyPoll)))
-        figure("irq_to_poll_instr_runready", hundredths: latency(timeIRQRunReady(&executorIRQ, irqTasks)))
-        Board.setSoftwareInterruptHook(nil)
+        handoffFigures()
+        interruptFigures()
 
         // Sizes (this target's layout).
         Board.write(figurePrefix)

@@ -91,6 +91,9 @@ struct EchoTask: ~Copyable, Future {
             lostReported = lost
         }
         Board.write(timedOut ? " (timed out)\n" : "\n")
+        if !timedOut && length == 3 && line[0] == 0x68 && line[1] == 0x6F && line[2] == 0x67, let hook = hogCommandHook {
+            hook()   // the line `hog`
+        }
         length = 0
         dropped = 0
         linesEchoed &+= 1
@@ -131,6 +134,9 @@ func writeCount(_ bytes: UInt32) {
     Board.writeDecimal(bytes)
     Board.write(bytes == 1 ? " byte" : " bytes")
 }
+
+/// Called after the line `hog` is echoed, if set (the demo starts its CPU hog).
+nonisolated(unsafe) var hogCommandHook: (@convention(c) () -> Void)? = nil
 
 // MARK: - From the UART to the channel
 

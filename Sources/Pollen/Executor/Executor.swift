@@ -226,17 +226,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     /// Writes what is attached: every pool with its slots and bytes, the totals
     /// against the limits, and the timer queue.
     public func describeCapacity<Output: TextOutput & ~Copyable>(to out: inout Output) {
-        var link = core.pools
-        while let l = link {
-            out.write("pool '"); out.write(l.pointee.name); out.write("': slots ")
-            out.write(l.pointee.base); out.write("..<"); out.write(l.pointee.base + l.pointee.capacity)
-            out.write(", "); out.write(l.pointee.bytes); out.write(" bytes\n")
-            link = l.pointee.next
-        }
-        out.write("slots: "); out.write(core.slotsUsed); out.write(" of "); out.write(Self.slotCapacity)
-        out.write("; pool RAM: "); out.write(core.poolBytes); out.write(" bytes")
-        if let budget = core.ramBudget { out.write(" of "); out.write(budget) }
-        out.write("; timer queue: "); out.write(core.timers.capacity); out.write(" entries\n")
+        core.describeCapacity(to: &out)
     }
 
     /// Group 0, where it is now: right after the head (HEAD-BEFORE-GROUPS). Found
@@ -395,6 +385,71 @@ public struct Executor<let maskWords: Int>: ~Copyable {
         }
         if hook != 0 { head.pend.store(0, ordering: .releasing) }
     }
+
+    // MARK: - Executors driven from an interrupt handler
+
+    /// Installs `hook` as this executor's pend hook, for an executor that is not
+    /// driven by ``run(on:idle:tasks:)`` (which installs its platform's own): one run
+    /// from an interrupt handler (see ``runRound(_:now:)``), whose hook pends that
+    /// interrupt. From then on every wake and spawn of its tasks calls the hook after
+    /// setting the ready bit. `nil` removes it.
+    ///
+    /// ```swift
+    /// // The board's InterruptExecutor does this in `start`:
+    /// executor.install(pendHook: hookAddress)      // hook: NVIC.pend(line)
+    /// NVIC.enable(line)                            // its handler calls runRound
+    /// ```
+    ///
+    /// Install it before the first spawn or reservation: wakers made earlier do not
+    /// call it (those made by the pass pick it up on its next pass). The hook is
+    /// called once here (a first call may set up runtime state on the host; a
+    /// spurious pend is harmless: one round that finds nothing ready).
+    /// Invariant PINNED for the hook: it must stay at this address.
+    public func install(pendHook hook: UnsafePointer<PendHook>?) {
+        head.pend.store(UInt(bitPattern: hook), ordering: .releasing)
+        if hook != nil { head.callPendHook() }
+    }
+
+    /// One round of ``run(on:idle:tasks:)`` without its idle step, for an executor
+    /// run from an interrupt handler: wakes the tasks whose deadline is at or before
+    /// `now`, runs one pass, and returns the earliest deadline still armed (`nil`:
+    /// none), which the caller arranges to be woken at (the board pends the
+    /// executor's interrupt when it passes).
+    ///
+    /// ```swift
+    /// @_cdecl("IRQ30_Handler") func urgentLevel() {
+    ///     let next = urgent.runRound(urgentTasks, now: platform.now())
+    ///     publish(next)                 // the time interrupt pends IRQ 30 then
+    /// }
+    /// ```
+    ///
+    /// One pass, then return: tasks woken during the pass (the pend hook pends the
+    /// interrupt again) run in the next round, so the handler never loops for long
+    /// and a higher-priority interrupt waits at most for one poll. Unlike `run`,
+    /// it does not check that `tasks` covers every attached pool: call
+    /// ``check(_:)`` once before the interrupt is enabled.
+    ///
+    /// Always inlined into the handler (the app specializes it): a call here is
+    /// instructions between the interrupt and the first poll.
+    @discardableResult @inline(__always)
+    public func runRound<Tasks: TaskSet>(_ tasks: Tasks, now: Instant) -> Instant? {
+        let core = corePointer
+        if core.pointee.timers.earliest <= now || core.pointee.registerDeadline <= now {
+            _ = Self.fireTimers(core, now: now)
+        }
+        Self.runPass(core, tasks, now: now)
+        return ExecutorCore.nextDeadline(core)
+    }
+
+    /// The executor's bookkeeping at its pinned address (after the first attach),
+    /// for code that reports on several executors of different widths through one
+    /// non-generic pointer: ``ExecutorCore/describeCapacity(to:)``.
+    ///
+    /// ```swift
+    /// let core = executor.pinnedCore
+    /// core.pointee.describeCapacity(to: &console)
+    /// ```
+    public var pinnedCore: UnsafePointer<ExecutorCore> { UnsafePointer(corePointer) }
 
     // MARK: - The pass (executor's thread, through the pinned core)
 

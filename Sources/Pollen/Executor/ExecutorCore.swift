@@ -53,8 +53,51 @@ public struct ExecutorCore {
         return earliest == .distantFuture ? nil : earliest
     }
 
+    /// ``nextDeadline`` of the core at `core`, read field by field in place (the
+    /// getter on `core.pointee` copies the whole core first).
+    @inline(__always)
+    static func nextDeadline(_ core: UnsafeMutablePointer<ExecutorCore>) -> Instant? {
+        let earliest = min(core.pointee.timers.earliest, core.pointee.storedRegisterDeadline.instant)
+        return earliest == .distantFuture ? nil : earliest
+    }
+
+    /// The earliest armed deadline in microseconds, `UInt64.max` when none: what
+    /// an executor run from an interrupt handler publishes for the time
+    /// interrupt after each round (read in place through `Executor.pinnedCore`).
+    ///
+    /// ```swift
+    /// let ticks = executor.pinnedCore.pointee.nextDeadlineTicks   // UInt64.max: no deadline
+    /// ```
+    public var nextDeadlineTicks: UInt64 {
+        min(timers.earliest, storedRegisterDeadline.instant).ticks
+    }
+
     /// `32 × groupCount` slots.
     public var groupCount: Int { Int(storedGroupCountMinusOne) &+ 1 }
+
+    /// Writes what is attached: every pool with its slots and bytes, the totals
+    /// against the limits, and the timer queue (what `Executor.describeCapacity`
+    /// prints; reachable without the executor's width through
+    /// `Executor.pinnedCore`).
+    ///
+    /// ```swift
+    /// executor.pinnedCore.pointee.describeCapacity(to: &console)
+    /// // pool 'ticker': slots 0..<1, 108 bytes
+    /// // slots: 1 of 32; pool RAM: 108 bytes; timer queue: 0 entries
+    /// ```
+    public func describeCapacity<Output: TextOutput & ~Copyable>(to out: inout Output) {
+        var link = pools
+        while let l = link {
+            out.write("pool '"); out.write(l.pointee.name); out.write("': slots ")
+            out.write(l.pointee.base); out.write("..<"); out.write(l.pointee.base + l.pointee.capacity)
+            out.write(", "); out.write(l.pointee.bytes); out.write(" bytes\n")
+            link = l.pointee.next
+        }
+        out.write("slots: "); out.write(slotsUsed); out.write(" of "); out.write(groupCount &* 32)
+        out.write("; pool RAM: "); out.write(poolBytes); out.write(" bytes")
+        if let budget = ramBudget { out.write(" of "); out.write(budget) }
+        out.write("; timer queue: "); out.write(timers.capacity); out.write(" entries\n")
+    }
 
     init(groupCount: Int, ramBudget: Int?) {
         storedGroupCountMinusOne = UInt8(truncatingIfNeeded: groupCount &- 1)

@@ -85,8 +85,9 @@ public struct ExecutorHead: ~Copyable {
     }
 
     /// Calls the pend hook, if one is installed: a wake has set a ready bit that
-    /// the executor must see even if it sleeps.
-    @inline(never)
+    /// the executor must see even if it sleeps. Inlined into the wake's slow
+    /// path (an executor run from an interrupt handler takes it on every wake).
+    @inline(__always)
     func callPendHook() {
         let hook = pend.load(ordering: .acquiring)
         guard hook != 0 else { return }

@@ -89,6 +89,11 @@ public struct Waker: @unchecked Sendable {
     /// The slot's group.
     var groupIndex: Int { Int(truncatingIfNeeded: (packed &>> 5) & 31) }
 
+    /// Which executor this waker's task runs on: the address of the executor's
+    /// group 0 (PINNED), the same for every waker of that executor. Primitives
+    /// that must stay on one executor (one priority level) compare it.
+    var executorIdentity: UnsafeRawPointer { UnsafeRawPointer(group - groupIndex) }
+
     /// Executor-wide slot index (the bit number in the ready mask).
     public var slot: UInt16 { UInt16(truncatingIfNeeded: packed & 0x3FF) }
 

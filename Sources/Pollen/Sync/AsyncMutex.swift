@@ -43,8 +43,21 @@
 /// Invariant PINNED: once ``lock()`` has been called, the mutex must stay at one
 /// address while any lock future or guard exists. Not interrupt-safe: use from
 /// task context.
+///
+/// One executor only (one priority level): the first lock future polled binds
+/// the mutex to its task's executor, and a lock future polled by a task of
+/// another executor stops the program ("AsyncMutex: locked from two
+/// executors"). Across levels a mutex would invert priority (a high-level task
+/// waiting for a lock that a thread-mode task holds waits for the thread) and its
+/// state is not interrupt-safe. The type system cannot catch this (a future does
+/// not know which executor polls it), so the check is at run time: one
+/// comparison per lock poll. Across levels, hand data over through a
+/// `ChannelSender` or an `InterruptSignal` instead.
 public struct AsyncMutex<Value: ~Copyable, let waiters: Int>: ~Copyable {
     var value: Value
+    /// The executor of the first task that polled a lock future (see the type's
+    /// documentation); `nil` until then.
+    var executor: UnsafeRawPointer? = nil
     var locked = false
     /// The waiter the lock was handed to, until it takes it.
     var handoff: Waker? = nil
@@ -130,6 +143,13 @@ public struct AsyncMutexLock<Value: ~Copyable, let waiters: Int>: ~Copyable {
     public mutating func poll(_ context: inout Context) -> AsyncMutexGuard<Value, waiters>? {
         // Safety: PINNED, the mutex outlives this future and its guard.
         if case .done = state { preconditionFailure("AsyncMutexLock polled after it returned the guard") }
+        let executor = context.waker.executorIdentity
+        if let bound = mutex.pointee.executor {
+            precondition(bound == executor,
+                         "AsyncMutex: locked from two executors (two priority levels): that inverts priority and is not interrupt-safe; connect levels with a ChannelSender or an InterruptSignal")
+        } else {
+            mutex.pointee.executor = executor
+        }
         mutex.pointee.reclaimStaleHandoff()
         if let handed = mutex.pointee.handoff, handed.schedulesSameTask(as: context.waker) {
             mutex.pointee.handoff = nil

@@ -149,8 +149,11 @@ public struct TaskPool<Task: Future & ~Copyable, let capacity: Int>: ~Copyable {
     static func pollSlot(_ pool: UnsafeMutablePointer<Self>, _ index: Int,
                          _ context: inout Context) -> TaskSlotPoll {
         let slot = slot(pool, index)
-        let state = slot.currentState()
-        guard state == .detached || state == .joinable else { return .notRunning }
+        // The raw byte, compared as such: converting it to a `SlotState` first is a
+        // call on the hot path (the enum's failable init is not inlined across
+        // the module boundary).
+        let state = slot.stateCell().pointee.load(ordering: .acquiring)
+        guard state == SlotState.detached.rawValue || state == SlotState.joinable.rawValue else { return .notRunning }
         // The waker must carry the generation published with the state just read.
         context.refreshWaker()
         // Safety: CLAIMED (a running slot is the executor's), and a running slot
