@@ -387,20 +387,23 @@ public struct InterruptExecutor<let maskWords: Int, Tasks: TaskSet>: ~Copyable {
     /// @_cdecl("IRQ30_Handler") func urgentLevel() { urgent.runInterrupt(on: Board.self) }
     /// ```
     ///
-    /// The round is `Executor.runRound` with the timer check moved behind the
-    /// alarm request: timers are fired only when the deadline this executor asked
-    /// for has passed (see `InterruptLevelRecord.requested`), so a round caused
-    /// by a wake goes straight to its pass, and the alarm is re-asked only when
-    /// the executor's earliest deadline changed.
+    /// The round is `Executor.runRound` reordered for latency: first one pass
+    /// over the tasks that wakes made ready; then, only when the deadline this
+    /// executor asked the alarm for has passed (see
+    /// `InterruptLevelRecord.requested`), its due timers and one more pass for
+    /// the tasks they woke; the alarm is re-asked only when the executor's
+    /// earliest deadline changed.
     @inline(__always)
     public func runInterrupt<Device: TicklessTimerHardware>(on board: Device.Type) {
         let now = Instant(ticks: TicklessClock.now(Device.self))
+        // Tasks woken by wakes first: nothing else stands between a wake and
+        // its poll (the preemption latency).
+        executor.runReady(tasks.unsafelyUnwrapped, now: now)
         // Safety: PINNED, set by `start` before the line is enabled.
         let me = record.address.unsafelyUnwrapped
-        if me.pointee.requested <= now.ticks {
-            executor.fireTimers(now: now)
+        if me.pointee.requested <= now.ticks, executor.fireTimers(now: now) {
+            executor.runReady(tasks.unsafelyUnwrapped, now: now)   // the tasks whose timers fired
         }
-        executor.runReady(tasks.unsafelyUnwrapped, now: now)
         let ticks = executor.pinnedCore.pointee.nextDeadlineTicks
         if ticks != me.pointee.requested { Self.requestAlarm(Device.self, record: me, ticks) }
     }

@@ -6,7 +6,7 @@
 // holds the messages): a pool that does not fit a level's slots, a level the
 // board does not have, a line a device uses, a line another executor runs on,
 // a task set that leaves out an attached pool, a start without pools, a second
-// start. A rejected start leaves the line disabled and the executor unregistered.
+// start, a fourth executor (the board's one-shot alarm serves three). A rejected start leaves the line disabled and the executor unregistered.
 //
 // Stale waker: a level-2 task (IRQ 25) completes in its first poll, leaving its
 // waker with a thread-mode task. From thread mode that waker returns `.stale`
@@ -58,10 +58,19 @@ nonisolated(unsafe) var idleC = TaskPool<Idle, 1>(name: "c")
 nonisolated(unsafe) var idleD = TaskPool<Idle, 1>(name: "d")
 nonisolated(unsafe) var idleE = TaskPool<Idle, 1>(name: "e")
 nonisolated(unsafe) var idleF = TaskPool<Idle, 1>(name: "f")
+nonisolated(unsafe) var idleG = TaskPool<Idle, 1>(name: "g")
+nonisolated(unsafe) var idleH = TaskPool<Idle, 1>(name: "h")
+nonisolated(unsafe) var idleI = TaskPool<Idle, 1>(name: "i")
+// The alarm's request table has room for three interrupt executors.
+nonisolated(unsafe) var secondLevel = InterruptExecutor<1, PoolRef<Idle, 1>>(name: "second-level", line: 22, level: 1)
+nonisolated(unsafe) var thirdLevel = InterruptExecutor<1, PoolRef<Idle, 1>>(name: "third-level", line: 23, level: 1)
+nonisolated(unsafe) var fourthLevel = InterruptExecutor<1, PoolRef<Idle, 1>>(name: "fourth-level", line: 24, level: 1)
 nonisolated(unsafe) var scratch = Executor<1>()
 nonisolated(unsafe) var probes = TaskPool<Probe, 1>(name: "probe")
 
 @_cdecl("IRQ25_Handler") func probeLevel() { first.runInterrupt(on: Board.self) }
+@_cdecl("IRQ22_Handler") func secondLevelHandler() { secondLevel.runInterrupt(on: Board.self) }
+@_cdecl("IRQ23_Handler") func thirdLevelHandler() { thirdLevel.runInterrupt(on: Board.self) }
 
 /// Prints the error, or FAIL when there was none.
 func report(_ name: StaticString, _ error: InterruptLevelError?) -> InterruptLevelError.Problem? {
@@ -149,6 +158,23 @@ struct PriorityChecks {
         if case .alreadyStarted? = report("twice", failure) {
             check("a second start is refused", InterruptExecutors.count == 1)
         } else { check("a second start is refused", false) }
+
+        // 8. More interrupt executors than the board's alarm has request slots.
+        do throws(InterruptLevelError) {
+            let g = try secondLevel.attach(&idleG)
+            try secondLevel.start(on: Board.self, tasks: g)
+            let h = try thirdLevel.attach(&idleH)
+            try thirdLevel.start(on: Board.self, tasks: h)
+        } catch { Board.fail(error) }
+        failure = nil
+        do throws(InterruptLevelError) {
+            let i = try fourthLevel.attach(&idleI)
+            try fourthLevel.start(on: Board.self, tasks: i)
+        } catch { failure = error }
+        if case .tooManyExecutors(let max)? = report("fourth", failure) {
+            check("a fourth interrupt executor is refused (the alarm serves three)",
+                  max == TicklessAlarm.requesters - 1 && InterruptExecutors.count == 3)
+        } else { check("a fourth interrupt executor is refused (the alarm serves three)", false) }
 
         // The stale waker across levels.
         do throws(SpawnError) { try probe.spawn(Probe(once: true)) } catch { Board.fail(error) }
