@@ -29,8 +29,10 @@
 //
 // One hardware one-shot (a countdown timer or a compare channel), armed by
 // `TicklessAlarm.program` for the earliest of:
-//   - every requester's deadline (today one requester: the thread-mode
-//     executor, through `CortexMPlatform.idle`);
+//   - every requester's deadline: the thread-mode executor's (through
+//     `CortexMPlatform.idle`, `requestForThreadMode`) and those of executors
+//     in interrupt handlers (a table scanned through a function pointer that
+//     their first request stores, so an app without them links no scan);
 //   - the counter's next half-period crossing (clock maintenance, above);
 //   - the hardware's longest span (`maximumAlarmSpan`): a later deadline is
 //     reached in steps, one alarm interrupt per step.
@@ -87,7 +89,7 @@ public protocol TicklessTimerHardware {
     /// every caller of the alarm's scheduling, in any module, reaches this one
     /// copy in the board's module (a generic function is specialized in each
     /// module that calls it; without this, an app carried two copies of its
-    /// 288 bytes). Board/<board>/Clock.swift implements it as exactly that call.
+    /// ~230 bytes). Board/<board>/Clock.swift implements it as exactly that call.
     static func programAlarm(servicing: Bool)
 }
 
@@ -190,12 +192,16 @@ public struct AlarmRequester: Sendable {
     }
 }
 
-/// Requested deadlines (µs), valid where `alarmRequested` has the requester's bit.
+/// The thread-mode executor's requested deadline (µs), stored bit-inverted so
+/// that the reset value, 0, means "none" (as `UInt64.max`: never due).
 /// Invariant "alarm table": read and written only with interrupts masked.
+nonisolated(unsafe) var threadAlarmDeadlineInverted: UInt64 = 0
+/// The other requesters' deadlines (µs; index 1 ..< 4, executors in interrupt
+/// handlers), valid where `alarmRequested` has the requester's bit. Same invariant.
 nonisolated(unsafe) var alarmDeadlines: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-/// One bit per requester with a deadline in the table. Same invariant.
+/// One bit per other requester with a deadline in the table. Same invariant.
 nonisolated(unsafe) var alarmRequested: UInt32 = 0
-/// NVIC line to pend for each requester, plus one (0: none). Same invariant.
+/// NVIC line to pend for each other requester, plus one (0: none). Same invariant.
 nonisolated(unsafe) var alarmLines: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
 /// The request table's deadlines as 4 words. Safety: the tuple of four
 /// `UInt64` is laid out as four contiguous words; a global stays at one address.
@@ -210,6 +216,11 @@ var alarmLineTable: UnsafeMutablePointer<UInt32> {
         UnsafeMutableRawPointer($0).assumingMemoryBound(to: UInt32.self)
     }
 }
+/// The scan of the other requesters' table (``TicklessAlarm/scanOtherRequests``),
+/// stored by their first request: `program` calls it when set. So an image
+/// whose only requester is the thread-mode executor (blinky) links none of the
+/// table's code. Same invariant.
+nonisolated(unsafe) var alarmOtherRequestsScan: (@convention(c) (UInt64, UInt64, Bool) -> UInt64)? = nil
 /// Alarm interrupts taken since start-up (written by the handler only).
 nonisolated(unsafe) var alarmInterruptCount: UInt32 = 0
 /// Times an idle step's `wfi` returned since start-up (written masked by `idle`).
@@ -222,11 +233,12 @@ public enum TicklessAlarm {
     public static var requesters: Int { 4 }
 
     /// Sets (or, with `nil`, clears) `requester`'s deadline, then arms the alarm
-    /// for the earliest of all (``program(_:)``). Safe from any priority.
+    /// for the earliest of all (``program(_:servicing:)``). Safe from any priority.
     @inline(never)
     public static func request<Hardware: TicklessTimerHardware>(
         _: Hardware.Type, _ deadline: Instant?, for requester: AlarmRequester
     ) {
+        if requester.index == 0 { return requestForThreadMode(Hardware.self, deadline) }
         withInterruptsMasked {
             // Safety (alarm table): masked; `index` < 4, the tuples' element count.
             let bit: UInt32 = 1 &<< UInt32(truncatingIfNeeded: requester.index)
@@ -237,6 +249,23 @@ public enum TicklessAlarm {
             } else {
                 alarmRequested &= ~bit
             }
+            alarmOtherRequestsScan = { now, target, servicing in
+                TicklessAlarm.scanOtherRequests(now: now, target: target, servicing: servicing)
+            }
+            Hardware.programAlarm(servicing: false)
+        }
+    }
+
+    /// ``request(_:_:for:)`` for ``AlarmRequester/threadMode``: sets (or, with
+    /// `nil`, clears) the thread-mode executor's deadline and arms the alarm
+    /// for the earliest of all. Safe from any priority. (`CortexMPlatform.idle`
+    /// calls this one, so an app without interrupt executors links only it.)
+    @inline(never)
+    public static func requestForThreadMode<Hardware: TicklessTimerHardware>(
+        _: Hardware.Type, _ deadline: Instant?
+    ) {
+        withInterruptsMasked {
+            threadAlarmDeadlineInverted = ~(deadline?.ticks ?? .max)   // alarm table: masked
             Hardware.programAlarm(servicing: false)
         }
     }
@@ -248,12 +277,44 @@ public enum TicklessAlarm {
     /// path that changes a deadline ends here.
     ///
     /// `servicing` (the alarm handler only): first take every request whose
-    /// deadline has passed out of the table and pend its requester's line.
-    /// (Reach it through ``TicklessTimerHardware/programAlarm(servicing:)``: one copy.)
+    /// deadline has passed out of the table and pend its requester's line (the
+    /// thread-mode executor has none: the alarm interrupt itself ended its `wfi`).
+    /// (Reach it through ``TicklessTimerHardware/programAlarm(servicing:)``: one copy,
+    /// inlined there.)
+    @inline(__always)
     public static func program<Hardware: TicklessTimerHardware>(_: Hardware.Type, servicing: Bool) {
         let (now, counter) = TicklessClock.fixUpPeriod(Hardware.self)
         // The next crossing of 2^31 or 2^32 by the counter: P must count it.
         var target = (now | 0x7FFF_FFFF) &+ 1
+        let thread = ~threadAlarmDeadlineInverted   // alarm table: masked
+        if servicing && thread <= now {
+            threadAlarmDeadlineInverted = 0   // due: the one place that decides it
+        } else if thread < target {
+            target = thread
+        }
+        if let scan = alarmOtherRequestsScan { target = scan(now, target, servicing) }
+        guard target > now else {
+            NVIC.pend(Hardware.alarmIRQ)   // already due: fire at once
+            return
+        }
+        // target ≤ the next crossing ≤ now + 2^31: the distance fits 32 bits.
+        var span = UInt32(truncatingIfNeeded: target &- now)
+        if span > Hardware.maximumAlarmSpan { span = Hardware.maximumAlarmSpan }
+        Hardware.armAlarm(target: counter &+ span, span: span)
+        // The set-alarm race: a compare channel set to a count the counter
+        // reached meanwhile fires only after a wrap. Pend it now instead (a
+        // countdown cannot miss, and this check costs it nothing but time).
+        if Hardware.readCounter() &- counter >= span {
+            NVIC.pend(Hardware.alarmIRQ)
+        }
+    }
+
+    /// `program`'s part for the other requesters (index 1 ..< 4): the earliest
+    /// of `target` and their deadlines, after (when `servicing`) taking every
+    /// passed one out of the table and pending its requester's line.
+    /// Interrupts masked.
+    static func scanOtherRequests(now: UInt64, target: UInt64, servicing: Bool) -> UInt64 {
+        var target = target
         var pending = alarmRequested
         while pending != 0 {
             let index = pending.trailingZeroBitCount
@@ -268,28 +329,15 @@ public enum TicklessAlarm {
             }
             if deadline < target { target = deadline }
         }
-        guard target > now else {
-            NVIC.pend(Hardware.alarmIRQ)   // already due: fire at once
-            return
-        }
-        var span = Hardware.maximumAlarmSpan
-        if target &- now < UInt64(_truncatingBits: UInt(span)) {
-            span = UInt32(truncatingIfNeeded: target &- now)
-        }
-        Hardware.armAlarm(target: counter &+ span, span: span)
-        // The set-alarm race: a compare channel set to a count the counter
-        // reached meanwhile fires only after a wrap. Pend it now instead (a
-        // countdown cannot miss, and this check costs it nothing but time).
-        if Hardware.readCounter() &- counter >= span {
-            NVIC.pend(Hardware.alarmIRQ)
-        }
+        return target
     }
 
     /// The body of the board's alarm handler (`IRQ<alarmIRQ>_Handler`): the single
     /// place that decides who is due. Acknowledges the hardware, counts a
     /// counter crossing, pends every requester whose deadline has passed (and
-    /// clears its request), then arms the alarm for what is left.
-    @inline(never)
+    /// clears its request), then arms the alarm for what is left. Inlined into
+    /// the board's vector (`IRQ<alarmIRQ>_Handler`), its one caller.
+    @inline(__always)
     public static func handleInterrupt<Hardware: TicklessTimerHardware>(_: Hardware.Type) {
         withInterruptsMasked {
             Hardware.acknowledgeAlarm()

@@ -112,8 +112,10 @@ public typealias BoardConsole = ConsoleOutput<Board>
 
 /// Reset_Handler calls this before `main` so `print` and fault reports work at once.
 @_cdecl("pollen_board_early_init")
+@inline(__always)
 public func boardEarlyInit() { Board.initializeConsole() }
 
 /// `putchar` (startup.c) ends here.
 @_cdecl("pollen_board_write_byte")
+@inline(__always)
 public func boardWriteByte(_ byte: UInt8) { Board.writeByte(byte) }
