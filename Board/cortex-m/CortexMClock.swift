@@ -220,7 +220,7 @@ var alarmLineTable: UnsafeMutablePointer<UInt32> {
 /// stored by their first request: `program` calls it when set. So an image
 /// whose only requester is the thread-mode executor (blinky) links none of the
 /// table's code. Same invariant.
-nonisolated(unsafe) var alarmOtherRequestsScan: (@convention(c) (UInt64, UInt64, Bool) -> UInt64)? = nil
+nonisolated(unsafe) var alarmOtherRequestsScan: (@convention(c) (UInt64, UInt32, Bool) -> UInt32)? = nil
 /// Alarm interrupts taken since start-up (written by the handler only).
 nonisolated(unsafe) var alarmInterruptCount: UInt32 = 0
 /// Times an idle step's `wfi` returned since start-up (written masked by `idle`).
@@ -249,8 +249,8 @@ public enum TicklessAlarm {
             } else {
                 alarmRequested &= ~bit
             }
-            alarmOtherRequestsScan = { now, target, servicing in
-                TicklessAlarm.scanOtherRequests(now: now, target: target, servicing: servicing)
+            alarmOtherRequestsScan = { now, span, servicing in
+                TicklessAlarm.scanOtherRequests(now: now, span: span, servicing: servicing)
             }
             Hardware.programAlarm(servicing: false)
         }
@@ -284,22 +284,24 @@ public enum TicklessAlarm {
     @inline(__always)
     public static func program<Hardware: TicklessTimerHardware>(_: Hardware.Type, servicing: Bool) {
         let (now, counter) = TicklessClock.fixUpPeriod(Hardware.self)
-        // The next crossing of 2^31 or 2^32 by the counter: P must count it.
-        var target = (now | 0x7FFF_FFFF) &+ 1
-        let thread = ~threadAlarmDeadlineInverted   // alarm table: masked
-        if servicing && thread <= now {
-            threadAlarmDeadlineInverted = 0   // due: the one place that decides it
-        } else if thread < target {
-            target = thread
-        }
-        if let scan = alarmOtherRequestsScan { target = scan(now, target, servicing) }
-        guard target > now else {
-            NVIC.pend(Hardware.alarmIRQ)   // already due: fire at once
-            return
-        }
-        // target ≤ the next crossing ≤ now + 2^31: the distance fits 32 bits.
-        var span = UInt32(truncatingIfNeeded: target &- now)
+        // Everything is measured as a span from `now`, in 32 bits: first to the
+        // counter's next crossing of 2^31 or 2^32 (P must count it), 1 ... 2^31
+        // µs away (`now` and the counter share their low 31 bits).
+        var span = 0x8000_0000 &- (counter & 0x7FFF_FFFF)
         if span > Hardware.maximumAlarmSpan { span = Hardware.maximumAlarmSpan }
+        let thread = ~threadAlarmDeadlineInverted   // alarm table: masked
+        if thread <= now {
+            // Due: the one place that decides it (its `wfi` ended with this
+            // interrupt). Outside the handler: fire at once.
+            guard servicing else { return NVIC.pend(Hardware.alarmIRQ) }
+            threadAlarmDeadlineInverted = 0
+        } else if thread &- now < UInt64(_truncatingBits: UInt(span)) {
+            span = UInt32(truncatingIfNeeded: thread &- now)
+        }
+        if let scan = alarmOtherRequestsScan {
+            span = scan(now, span, servicing)
+            guard span != 0 else { return NVIC.pend(Hardware.alarmIRQ) }   // due: fire at once
+        }
         Hardware.armAlarm(target: counter &+ span, span: span)
         // The set-alarm race: a compare channel set to a count the counter
         // reached meanwhile fires only after a wrap. Pend it now instead (a
@@ -309,27 +311,31 @@ public enum TicklessAlarm {
         }
     }
 
-    /// `program`'s part for the other requesters (index 1 ..< 4): the earliest
-    /// of `target` and their deadlines, after (when `servicing`) taking every
-    /// passed one out of the table and pending its requester's line.
-    /// Interrupts masked.
-    static func scanOtherRequests(now: UInt64, target: UInt64, servicing: Bool) -> UInt64 {
-        var target = target
+    /// `program`'s part for the other requesters (index 1 ..< 4): `span`, or
+    /// the span to the earliest of their deadlines when that is shorter; 0 when
+    /// one has passed (outside the handler: the alarm fires at once). When
+    /// `servicing`, first takes every passed deadline out of the table and
+    /// pends its requester's line. Interrupts masked.
+    static func scanOtherRequests(now: UInt64, span: UInt32, servicing: Bool) -> UInt32 {
+        var span = span
         var pending = alarmRequested
         while pending != 0 {
             let index = pending.trailingZeroBitCount
             pending &= pending &- 1
             let deadline = alarmDeadlineTable[index]
-            if servicing && deadline <= now {
+            if deadline <= now {
+                guard servicing else { return 0 }
                 // Due: the one place that decides it.
                 alarmRequested &= ~(1 &<< UInt32(truncatingIfNeeded: index))
                 let line = alarmLineTable[index]
                 if line != 0 { NVIC.pend(line &- 1) }
                 continue
             }
-            if deadline < target { target = deadline }
+            if deadline &- now < UInt64(_truncatingBits: UInt(span)) {
+                span = UInt32(truncatingIfNeeded: deadline &- now)
+            }
         }
-        return target
+        return span
     }
 
     /// The body of the board's alarm handler (`IRQ<alarmIRQ>_Handler`): the single
