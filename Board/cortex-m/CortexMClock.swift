@@ -100,12 +100,17 @@ nonisolated(unsafe) var clockStarted = false
 
 /// The 64-bit microsecond clock over a board's counter (see the file comment).
 public enum TicklessClock {
-    /// Records the clock's start; `false` if it had already started.
-    static func markStarted() -> Bool {
+    /// Starts the clock once: the counter, then the alarm armed for the
+    /// clock's maintenance, then its NVIC line enabled; a second call changes
+    /// nothing. One critical section for the check and the start.
+    static func start<Hardware: TicklessTimerHardware>(_: Hardware.Type) {
         withInterruptsMasked {
-            if clockStarted { return false }
+            if clockStarted { return }
             clockStarted = true
-            return true
+            SysTick.stop()
+            Hardware.startCounter()
+            Hardware.programAlarm(servicing: false)
+            NVIC.enable(Hardware.alarmIRQ)
         }
     }
 
