@@ -29,10 +29,11 @@
 //
 // One hardware one-shot (a countdown timer or a compare channel), armed by
 // `TicklessAlarm.program` for the earliest of:
-//   - every requester's deadline: the thread-mode executor's (through
-//     `CortexMPlatform.idle`, `requestForThreadMode`) and those of executors
-//     in interrupt handlers (a table scanned through a function pointer that
-//     their first request stores, so an app without them links no scan);
+//   - every requester's deadline: the thread-mode executor's (stored by
+//     `CortexMPlatform.idle`, masked already: `requestForThreadMode`) and
+//     those of executors in interrupt handlers (a table scanned through a
+//     function pointer that their first request stores, so an app without
+//     them links no scan);
 //   - the counter's next half-period crossing (clock maintenance, above);
 //   - the hardware's longest span (`maximumAlarmSpan`): a later deadline is
 //     reached in steps, one alarm interrupt per step.
@@ -243,8 +244,8 @@ public enum TicklessAlarm {
     public static func request<Hardware: TicklessTimerHardware>(
         _: Hardware.Type, _ deadline: Instant?, for requester: AlarmRequester
     ) {
-        if requester.index == 0 { return requestForThreadMode(Hardware.self, deadline) }
         withInterruptsMasked {
+            if requester.index == 0 { return requestForThreadMode(Hardware.self, deadline) }
             // Safety (alarm table): masked; `index` < 4, the tuples' element count.
             let bit: UInt32 = 1 &<< UInt32(truncatingIfNeeded: requester.index)
             if let deadline {
@@ -261,18 +262,17 @@ public enum TicklessAlarm {
         }
     }
 
-    /// ``request(_:_:for:)`` for ``AlarmRequester/threadMode``: sets (or, with
-    /// `nil`, clears) the thread-mode executor's deadline and arms the alarm
-    /// for the earliest of all. Safe from any priority. (`CortexMPlatform.idle`
-    /// calls this one, so an app without interrupt executors links only it.)
-    @inline(never)
-    public static func requestForThreadMode<Hardware: TicklessTimerHardware>(
+    /// ``request(_:_:for:)`` for ``AlarmRequester/threadMode``, with interrupts
+    /// already masked: sets (or, with `nil`, clears) the thread-mode executor's
+    /// deadline and arms the alarm for the earliest of all. Inlined into
+    /// `CortexMPlatform.idle`, which masks interrupts before it; so an app
+    /// without interrupt executors links no other request code.
+    @inline(__always)
+    static func requestForThreadMode<Hardware: TicklessTimerHardware>(
         _: Hardware.Type, _ deadline: Instant?
     ) {
-        withInterruptsMasked {
-            threadAlarmDeadlineInverted = ~(deadline?.ticks ?? .max)   // alarm table: masked
-            Hardware.programAlarm(servicing: false)
-        }
+        threadAlarmDeadlineInverted = ~(deadline?.ticks ?? .max)   // alarm table: masked
+        Hardware.programAlarm(servicing: false)
     }
 
     /// Arms the alarm for the earliest of every requested deadline, the
