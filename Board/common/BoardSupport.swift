@@ -156,12 +156,9 @@ extension BoardSupport {
     public static func write(_ string: StaticString) {
         // Safety: a StaticString literal with pointer representation points at
         // `utf8CodeUnitCount` bytes of read-only data, alive for the whole run.
-        // (A count, not a range: no range check to link; the count is never negative.)
-        var next = string.utf8Start
-        let end = next + string.utf8CodeUnitCount
-        while next != end {
-            writeByte(next.pointee)
-            next += 1
+        let start = string.utf8Start
+        for offset in 0..<string.utf8CodeUnitCount {
+            writeByte(start[offset])
         }
     }
 
