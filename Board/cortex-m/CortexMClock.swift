@@ -244,13 +244,16 @@ public enum TicklessAlarm {
     public static func request<Hardware: TicklessTimerHardware>(
         _: Hardware.Type, _ deadline: Instant?, for requester: AlarmRequester
     ) {
-        withInterruptsMasked {
-            if requester.index == 0 { return requestForThreadMode(Hardware.self, deadline) }
-            // Safety (alarm table): masked; `index` < 4, the tuples' element count.
-            let bit: UInt32 = 1 &<< UInt32(truncatingIfNeeded: requester.index)
+        let index = requester.index
+        let saved = pollen_critical_enter()   // alarm table: masked from here
+        if index == 0 {
+            threadAlarmDeadlineInverted = ~(deadline?.ticks ?? .max)
+        } else {
+            // Safety: `index` < 4, the tuples' element count (AlarmRequester.init).
+            let bit: UInt32 = 1 &<< UInt32(truncatingIfNeeded: index)
             if let deadline {
-                alarmDeadlineTable[requester.index] = deadline.ticks
-                alarmLineTable[requester.index] = requester.linePlusOne
+                alarmDeadlineTable[index] = deadline.ticks
+                alarmLineTable[index] = requester.linePlusOne
                 alarmRequested |= bit
             } else {
                 alarmRequested &= ~bit
@@ -258,8 +261,9 @@ public enum TicklessAlarm {
             alarmOtherRequestsScan = { now, span, servicing in
                 TicklessAlarm.scanOtherRequests(now: now, span: span, servicing: servicing)
             }
-            Hardware.programAlarm(servicing: false)
         }
+        Hardware.programAlarm(servicing: false)
+        pollen_critical_exit(saved)
     }
 
     /// ``request(_:_:for:)`` for ``AlarmRequester/threadMode``, with interrupts
