@@ -90,7 +90,7 @@ public protocol TicklessTimerHardware {
     /// every caller of the alarm's scheduling, in any module, reaches this one
     /// copy in the board's module (a generic function is specialized in each
     /// module that calls it; without this, an app carried two copies of its
-    /// ~230 bytes). Board/<board>/Clock.swift implements it as exactly that call.
+    /// ~210 bytes). Board/<board>/Clock.swift implements it as exactly that call.
     static func programAlarm(servicing: Bool)
 }
 
