@@ -2,11 +2,8 @@
 //
 // Identical on ARMv6-M (Cortex-M0) and ARMv7-M (Cortex-M3/M4): all three live
 // in the System Control Space at 0xE000_E000. Registers are reached through
-// `VolatileMappedRegister` (no plain pointer stores: the optimizer would merge
-// or drop them). On ARMv6-M each access lowers to a call of `__atomic_load_4` /
-// `__atomic_store_4`, supplied by Board/cortex-m/atomics_armv6m.c.
-
-import _Volatile
+// `MMIORegister` (below): C volatile accesses, never plain pointer stores (the
+// optimizer would merge or drop them).
 import PollenCortexMSupport
 
 /// Makes a register handle for the fixed address `address`.
@@ -16,8 +13,28 @@ import PollenCortexMSupport
 /// Armv7-M Architecture Reference Manual (System Control Space) or from the
 /// board's datasheet; that is the one invariant all register accessors rely on.
 @inline(__always)
-package func mmio(_ address: UInt) -> VolatileMappedRegister<UInt32> {
-    VolatileMappedRegister<UInt32>(unsafeBitPattern: address)
+package func mmio(_ address: UInt) -> MMIORegister {
+    MMIORegister(address: address)
+}
+
+/// A 32-bit memory-mapped register at a fixed address (see ``mmio(_:)``). Each
+/// `load` and `store` is exactly one `ldr` / `str` on every Cortex-M: a C
+/// volatile access (`pollen_register_load` / `pollen_register_store`,
+/// cortexm.h). Swift's `VolatileMappedRegister` does the same on ARMv7-M, but
+/// on ARMv6-M it makes every access a call of `__atomic_load_4` /
+/// `__atomic_store_4` (atomics_armv6m.c): the micro:bit's images were larger
+/// and slower by a call per register access.
+package struct MMIORegister {
+    /// The register's address.
+    package let address: UInt
+
+    /// One 32-bit load.
+    @inline(__always)
+    package func load() -> UInt32 { pollen_register_load(address) }
+
+    /// One 32-bit store.
+    @inline(__always)
+    package func store(_ value: UInt32) { pollen_register_store(address, value) }
 }
 
 /// The Nested Vectored Interrupt Controller, for device interrupts 0...31.

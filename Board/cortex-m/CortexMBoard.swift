@@ -30,11 +30,7 @@ extension CortexMBoard {
     /// unconfigured, which is meaningless.
     @discardableResult
     public static func startTicks() -> TicklessPlatform<Self> {
-        if !TicklessClock.markStarted() { return TicklessPlatform<Self>() }
-        SysTick.stop()
-        startCounter()
-        PollenCortexM.withInterruptsMasked { programAlarm(servicing: false) }
-        NVIC.enable(alarmIRQ)
+        TicklessClock.start(Self.self)
         return TicklessPlatform<Self>()
     }
 

@@ -29,8 +29,11 @@
 //
 // One hardware one-shot (a countdown timer or a compare channel), armed by
 // `TicklessAlarm.program` for the earliest of:
-//   - every requester's deadline (today one requester: the thread-mode
-//     executor, through `CortexMPlatform.idle`);
+//   - every requester's deadline: the thread-mode executor's (stored by
+//     `CortexMPlatform.idle`, masked already: `requestForThreadMode`) and
+//     those of executors in interrupt handlers (a table scanned through a
+//     function pointer that their first request stores, so an app without
+//     them links no scan);
 //   - the counter's next half-period crossing (clock maintenance, above);
 //   - the hardware's longest span (`maximumAlarmSpan`): a later deadline is
 //     reached in steps, one alarm interrupt per step.
@@ -87,7 +90,7 @@ public protocol TicklessTimerHardware {
     /// every caller of the alarm's scheduling, in any module, reaches this one
     /// copy in the board's module (a generic function is specialized in each
     /// module that calls it; without this, an app carried two copies of its
-    /// 288 bytes). Board/<board>/Clock.swift implements it as exactly that call.
+    /// ~210 bytes). Board/<board>/Clock.swift implements it as exactly that call.
     static func programAlarm(servicing: Bool)
 }
 
@@ -98,12 +101,17 @@ nonisolated(unsafe) var clockStarted = false
 
 /// The 64-bit microsecond clock over a board's counter (see the file comment).
 public enum TicklessClock {
-    /// Records the clock's start; `false` if it had already started.
-    static func markStarted() -> Bool {
+    /// Starts the clock once: the counter, then the alarm armed for the
+    /// clock's maintenance, then its NVIC line enabled; a second call changes
+    /// nothing. One critical section for the check and the start.
+    static func start<Hardware: TicklessTimerHardware>(_: Hardware.Type) {
         withInterruptsMasked {
-            if clockStarted { return false }
+            if clockStarted { return }
             clockStarted = true
-            return true
+            SysTick.stop()
+            Hardware.startCounter()
+            Hardware.programAlarm(servicing: false)
+            NVIC.enable(Hardware.alarmIRQ)
         }
     }
 
@@ -190,12 +198,16 @@ public struct AlarmRequester: Sendable {
     }
 }
 
-/// Requested deadlines (µs), valid where `alarmRequested` has the requester's bit.
+/// The thread-mode executor's requested deadline (µs), stored bit-inverted so
+/// that the reset value, 0, means "none" (as `UInt64.max`: never due).
 /// Invariant "alarm table": read and written only with interrupts masked.
+nonisolated(unsafe) var threadAlarmDeadlineInverted: UInt64 = 0
+/// The other requesters' deadlines (µs; index 1 ..< 4, executors in interrupt
+/// handlers), valid where `alarmRequested` has the requester's bit. Same invariant.
 nonisolated(unsafe) var alarmDeadlines: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-/// One bit per requester with a deadline in the table. Same invariant.
+/// One bit per other requester with a deadline in the table. Same invariant.
 nonisolated(unsafe) var alarmRequested: UInt32 = 0
-/// NVIC line to pend for each requester, plus one (0: none). Same invariant.
+/// NVIC line to pend for each other requester, plus one (0: none). Same invariant.
 nonisolated(unsafe) var alarmLines: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
 /// The request table's deadlines as 4 words. Safety: the tuple of four
 /// `UInt64` is laid out as four contiguous words; a global stays at one address.
@@ -210,6 +222,11 @@ var alarmLineTable: UnsafeMutablePointer<UInt32> {
         UnsafeMutableRawPointer($0).assumingMemoryBound(to: UInt32.self)
     }
 }
+/// The scan of the other requesters' table (``TicklessAlarm/scanOtherRequests``),
+/// stored by their first request: `program` calls it when set. So an image
+/// whose only requester is the thread-mode executor (blinky) links none of the
+/// table's code. Same invariant.
+nonisolated(unsafe) var alarmOtherRequestsScan: (@convention(c) (UInt64, UInt32, Bool) -> UInt32)? = nil
 /// Alarm interrupts taken since start-up (written by the handler only).
 nonisolated(unsafe) var alarmInterruptCount: UInt32 = 0
 /// Times an idle step's `wfi` returned since start-up (written masked by `idle`).
@@ -222,23 +239,44 @@ public enum TicklessAlarm {
     public static var requesters: Int { 4 }
 
     /// Sets (or, with `nil`, clears) `requester`'s deadline, then arms the alarm
-    /// for the earliest of all (``program(_:)``). Safe from any priority.
+    /// for the earliest of all (``program(_:servicing:)``). Safe from any priority.
     @inline(never)
     public static func request<Hardware: TicklessTimerHardware>(
         _: Hardware.Type, _ deadline: Instant?, for requester: AlarmRequester
     ) {
-        withInterruptsMasked {
-            // Safety (alarm table): masked; `index` < 4, the tuples' element count.
-            let bit: UInt32 = 1 &<< UInt32(truncatingIfNeeded: requester.index)
+        let index = requester.index
+        let saved = pollen_critical_enter()   // alarm table: masked from here
+        if index == 0 {
+            threadAlarmDeadlineInverted = ~(deadline?.ticks ?? .max)
+        } else {
+            // Safety: `index` < 4, the tuples' element count (AlarmRequester.init).
+            let bit: UInt32 = 1 &<< UInt32(truncatingIfNeeded: index)
             if let deadline {
-                alarmDeadlineTable[requester.index] = deadline.ticks
-                alarmLineTable[requester.index] = requester.linePlusOne
+                alarmDeadlineTable[index] = deadline.ticks
+                alarmLineTable[index] = requester.linePlusOne
                 alarmRequested |= bit
             } else {
                 alarmRequested &= ~bit
             }
-            Hardware.programAlarm(servicing: false)
+            alarmOtherRequestsScan = { now, span, servicing in
+                TicklessAlarm.scanOtherRequests(now: now, span: span, servicing: servicing)
+            }
         }
+        Hardware.programAlarm(servicing: false)
+        pollen_critical_exit(saved)
+    }
+
+    /// ``request(_:_:for:)`` for ``AlarmRequester/threadMode``, with interrupts
+    /// already masked: sets (or, with `nil`, clears) the thread-mode executor's
+    /// deadline and arms the alarm for the earliest of all. Inlined into
+    /// `CortexMPlatform.idle`, which masks interrupts before it; so an app
+    /// without interrupt executors links no other request code.
+    @inline(__always)
+    static func requestForThreadMode<Hardware: TicklessTimerHardware>(
+        _: Hardware.Type, _ deadline: Instant?
+    ) {
+        threadAlarmDeadlineInverted = ~(deadline?.ticks ?? .max)   // alarm table: masked
+        Hardware.programAlarm(servicing: false)
     }
 
     /// Arms the alarm for the earliest of every requested deadline, the
@@ -248,33 +286,30 @@ public enum TicklessAlarm {
     /// path that changes a deadline ends here.
     ///
     /// `servicing` (the alarm handler only): first take every request whose
-    /// deadline has passed out of the table and pend its requester's line.
-    /// (Reach it through ``TicklessTimerHardware/programAlarm(servicing:)``: one copy.)
+    /// deadline has passed out of the table and pend its requester's line (the
+    /// thread-mode executor has none: the alarm interrupt itself ended its `wfi`).
+    /// (Reach it through ``TicklessTimerHardware/programAlarm(servicing:)``: one copy,
+    /// inlined there.)
+    @inline(__always)
     public static func program<Hardware: TicklessTimerHardware>(_: Hardware.Type, servicing: Bool) {
         let (now, counter) = TicklessClock.fixUpPeriod(Hardware.self)
-        // The next crossing of 2^31 or 2^32 by the counter: P must count it.
-        var target = (now | 0x7FFF_FFFF) &+ 1
-        var pending = alarmRequested
-        while pending != 0 {
-            let index = pending.trailingZeroBitCount
-            pending &= pending &- 1
-            let deadline = alarmDeadlineTable[index]
-            if servicing && deadline <= now {
-                // Due: the one place that decides it.
-                alarmRequested &= ~(1 &<< UInt32(truncatingIfNeeded: index))
-                let line = alarmLineTable[index]
-                if line != 0 { NVIC.pend(line &- 1) }
-                continue
-            }
-            if deadline < target { target = deadline }
+        // Everything is measured as a span from `now`, in 32 bits: first to the
+        // counter's next crossing of 2^31 or 2^32 (P must count it), 1 ... 2^31
+        // µs away (`now` and the counter share their low 31 bits).
+        var span = 0x8000_0000 &- (counter & 0x7FFF_FFFF)
+        if span > Hardware.maximumAlarmSpan { span = Hardware.maximumAlarmSpan }
+        let thread = ~threadAlarmDeadlineInverted   // alarm table: masked
+        if thread <= now {
+            // Due: the one place that decides it (its `wfi` ended with this
+            // interrupt). Outside the handler: fire at once.
+            guard servicing else { return NVIC.pend(Hardware.alarmIRQ) }
+            threadAlarmDeadlineInverted = 0
+        } else if thread &- now < UInt64(_truncatingBits: UInt(span)) {
+            span = UInt32(truncatingIfNeeded: thread &- now)
         }
-        guard target > now else {
-            NVIC.pend(Hardware.alarmIRQ)   // already due: fire at once
-            return
-        }
-        var span = Hardware.maximumAlarmSpan
-        if target &- now < UInt64(_truncatingBits: UInt(span)) {
-            span = UInt32(truncatingIfNeeded: target &- now)
+        if let scan = alarmOtherRequestsScan {
+            span = scan(now, span, servicing)
+            guard span != 0 else { return NVIC.pend(Hardware.alarmIRQ) }   // due: fire at once
         }
         Hardware.armAlarm(target: counter &+ span, span: span)
         // The set-alarm race: a compare channel set to a count the counter
@@ -285,11 +320,39 @@ public enum TicklessAlarm {
         }
     }
 
+    /// `program`'s part for the other requesters (index 1 ..< 4): `span`, or
+    /// the span to the earliest of their deadlines when that is shorter; 0 when
+    /// one has passed (outside the handler: the alarm fires at once). When
+    /// `servicing`, first takes every passed deadline out of the table and
+    /// pends its requester's line. Interrupts masked.
+    static func scanOtherRequests(now: UInt64, span: UInt32, servicing: Bool) -> UInt32 {
+        var span = span
+        var pending = alarmRequested
+        while pending != 0 {
+            let index = pending.trailingZeroBitCount
+            pending &= pending &- 1
+            let deadline = alarmDeadlineTable[index]
+            if deadline <= now {
+                guard servicing else { return 0 }
+                // Due: the one place that decides it.
+                alarmRequested &= ~(1 &<< UInt32(truncatingIfNeeded: index))
+                let line = alarmLineTable[index]
+                if line != 0 { NVIC.pend(line &- 1) }
+                continue
+            }
+            if deadline &- now < UInt64(_truncatingBits: UInt(span)) {
+                span = UInt32(truncatingIfNeeded: deadline &- now)
+            }
+        }
+        return span
+    }
+
     /// The body of the board's alarm handler (`IRQ<alarmIRQ>_Handler`): the single
     /// place that decides who is due. Acknowledges the hardware, counts a
     /// counter crossing, pends every requester whose deadline has passed (and
-    /// clears its request), then arms the alarm for what is left.
-    @inline(never)
+    /// clears its request), then arms the alarm for what is left. Inlined into
+    /// the board's vector (`IRQ<alarmIRQ>_Handler`), its one caller.
+    @inline(__always)
     public static func handleInterrupt<Hardware: TicklessTimerHardware>(_: Hardware.Type) {
         withInterruptsMasked {
             Hardware.acknowledgeAlarm()

@@ -70,7 +70,7 @@ public struct TicklessPlatform<Hardware: TicklessTimerHardware>: Platform {
             if let deadline, now() >= deadline {
                 // Due already: no sleep.
             } else {
-                TicklessAlarm.request(Hardware.self, deadline, for: .threadMode)
+                TicklessAlarm.requestForThreadMode(Hardware.self, deadline)
                 pollen_wfi()
                 idleWakeupCount &+= 1   // masked: the only writer
             }

@@ -9,7 +9,6 @@
 // RTC1 for low power (see Clock.swift).
 
 @_exported import PollenCortexM
-import _Volatile
 
 /// The micro:bit (v1) board. See ``BoardSupport`` for everything an app can call.
 public enum Board: CortexMBoard {
@@ -63,20 +62,20 @@ public enum Board: CortexMBoard {
 
 /// nRF51 UART registers (nRF51 Series Reference Manual v3.0, chapter 29).
 package enum NRF51UART {
-    package static var taskStartRX: VolatileMappedRegister<UInt32> { mmio(0x4000_2000) }
-    package static var taskStartTX: VolatileMappedRegister<UInt32> { mmio(0x4000_2008) }
-    package static var eventRXDReady: VolatileMappedRegister<UInt32> { mmio(0x4000_2108) }
-    package static var eventTXDReady: VolatileMappedRegister<UInt32> { mmio(0x4000_211C) }
-    package static var eventError: VolatileMappedRegister<UInt32> { mmio(0x4000_2124) }
-    package static var intenSet: VolatileMappedRegister<UInt32> { mmio(0x4000_2304) }
-    package static var intenClear: VolatileMappedRegister<UInt32> { mmio(0x4000_2308) }
-    package static var errorSource: VolatileMappedRegister<UInt32> { mmio(0x4000_2480) }  // write 1 to clear
-    package static var enable: VolatileMappedRegister<UInt32> { mmio(0x4000_2500) }
-    package static var pselTXD: VolatileMappedRegister<UInt32> { mmio(0x4000_250C) }
-    package static var pselRXD: VolatileMappedRegister<UInt32> { mmio(0x4000_2514) }
-    package static var rxd: VolatileMappedRegister<UInt32> { mmio(0x4000_2518) }
-    package static var txd: VolatileMappedRegister<UInt32> { mmio(0x4000_251C) }
-    package static var baudrate: VolatileMappedRegister<UInt32> { mmio(0x4000_2524) }
+    package static var taskStartRX: MMIORegister { mmio(0x4000_2000) }
+    package static var taskStartTX: MMIORegister { mmio(0x4000_2008) }
+    package static var eventRXDReady: MMIORegister { mmio(0x4000_2108) }
+    package static var eventTXDReady: MMIORegister { mmio(0x4000_211C) }
+    package static var eventError: MMIORegister { mmio(0x4000_2124) }
+    package static var intenSet: MMIORegister { mmio(0x4000_2304) }
+    package static var intenClear: MMIORegister { mmio(0x4000_2308) }
+    package static var errorSource: MMIORegister { mmio(0x4000_2480) }  // write 1 to clear
+    package static var enable: MMIORegister { mmio(0x4000_2500) }
+    package static var pselTXD: MMIORegister { mmio(0x4000_250C) }
+    package static var pselRXD: MMIORegister { mmio(0x4000_2514) }
+    package static var rxd: MMIORegister { mmio(0x4000_2518) }
+    package static var txd: MMIORegister { mmio(0x4000_251C) }
+    package static var baudrate: MMIORegister { mmio(0x4000_2524) }
 
     package static let enableUART: UInt32 = 4
     package static let interruptRXDReady: UInt32 = 1 << 2
@@ -88,10 +87,10 @@ package enum NRF51UART {
 /// nRF51 GPIO (nRF51 Series Reference Manual, "GPIO"). The micro:bit's 5×5 LED
 /// matrix hangs on P0.4–P0.12 (columns, active low) and P0.13–P0.15 (rows).
 package enum NRF51GPIO {
-    package static var out: VolatileMappedRegister<UInt32> { mmio(0x5000_0504) }
-    package static var outSet: VolatileMappedRegister<UInt32> { mmio(0x5000_0508) }
-    package static var outClear: VolatileMappedRegister<UInt32> { mmio(0x5000_050C) }
-    package static var dirSet: VolatileMappedRegister<UInt32> { mmio(0x5000_0518) }
+    package static var out: MMIORegister { mmio(0x5000_0504) }
+    package static var outSet: MMIORegister { mmio(0x5000_0508) }
+    package static var outClear: MMIORegister { mmio(0x5000_050C) }
+    package static var dirSet: MMIORegister { mmio(0x5000_0518) }
 
     /// Row 1 of the matrix.
     package static let row1: UInt32 = 1 << 13

@@ -24,7 +24,6 @@
 
 import PollenCortexM
 import PollenCortexMSupport   // pollen_register_load/store
-import _Volatile
 
 extension Board: TicklessTimerHardware {
     /// TIMER0.
@@ -79,17 +78,17 @@ extension Board: TicklessTimerHardware {
 
 /// nRF51 TIMER0 (nRF51 Series Reference Manual v3.0, chapter 18).
 package enum NRF51Timer {
-    package static var start: VolatileMappedRegister<UInt32> { mmio(0x4000_8000) }
-    package static var stop: VolatileMappedRegister<UInt32> { mmio(0x4000_8004) }
-    package static var clear: VolatileMappedRegister<UInt32> { mmio(0x4000_800C) }
-    package static var capture3: VolatileMappedRegister<UInt32> { mmio(0x4000_804C) }
-    package static var compare0Event: VolatileMappedRegister<UInt32> { mmio(0x4000_8140) }
-    package static var interruptEnableSet: VolatileMappedRegister<UInt32> { mmio(0x4000_8304) }
-    package static var mode: VolatileMappedRegister<UInt32> { mmio(0x4000_8504) }
-    package static var bitMode: VolatileMappedRegister<UInt32> { mmio(0x4000_8508) }
-    package static var prescaler: VolatileMappedRegister<UInt32> { mmio(0x4000_8510) }
-    package static var cc0: VolatileMappedRegister<UInt32> { mmio(0x4000_8540) }
-    package static var cc3: VolatileMappedRegister<UInt32> { mmio(0x4000_854C) }
+    package static var start: MMIORegister { mmio(0x4000_8000) }
+    package static var stop: MMIORegister { mmio(0x4000_8004) }
+    package static var clear: MMIORegister { mmio(0x4000_800C) }
+    package static var capture3: MMIORegister { mmio(0x4000_804C) }
+    package static var compare0Event: MMIORegister { mmio(0x4000_8140) }
+    package static var interruptEnableSet: MMIORegister { mmio(0x4000_8304) }
+    package static var mode: MMIORegister { mmio(0x4000_8504) }
+    package static var bitMode: MMIORegister { mmio(0x4000_8508) }
+    package static var prescaler: MMIORegister { mmio(0x4000_8510) }
+    package static var cc0: MMIORegister { mmio(0x4000_8540) }
+    package static var cc3: MMIORegister { mmio(0x4000_854C) }
     /// INTENSET bit for COMPARE[0].
     package static let interruptCompare0: UInt32 = 1 << 16
 }

@@ -6,7 +6,6 @@
 
 @_exported import PollenBoardMinimal   // `import PollenBoard` gives the whole board
 import PollenCortexM
-import _Volatile
 
 /// The handlers below are linked: `Board.start()`, `Board.readByte()` & co.
 /// (DeviceInterrupts.swift) become available.

@@ -57,12 +57,22 @@ public enum Board: CortexMBoard {
 }
 
 /// CMSDK APB UART registers (Arm DDI 0479C, "APB UART"), UART0 instance.
+///
+/// Through `VolatileMappedRegister` rather than `mmio` (`MMIORegister`): on this
+/// ARMv7-M core both are one `ldr`/`str`, but the console's C-callable thunks
+/// (`pollen_board_write_byte`, `pollen_board_early_init`) can inline only the
+/// former (a C `always_inline` helper is not inlined into an `@_cdecl` thunk).
 package enum CMSDKUART {
-    package static var data: VolatileMappedRegister<UInt32> { mmio(0x4000_4000) }      // RX on read, TX on write
-    package static var state: VolatileMappedRegister<UInt32> { mmio(0x4000_4004) }     // TXFULL=bit0, RXFULL=bit1
-    package static var ctrl: VolatileMappedRegister<UInt32> { mmio(0x4000_4008) }
-    package static var intStatus: VolatileMappedRegister<UInt32> { mmio(0x4000_400C) } // write 1 to clear
-    package static var bauddiv: VolatileMappedRegister<UInt32> { mmio(0x4000_4010) }
+    @inline(__always)
+    static func uartRegister(_ address: UInt) -> VolatileMappedRegister<UInt32> {
+        VolatileMappedRegister<UInt32>(unsafeBitPattern: address)
+    }
+
+    package static var data: VolatileMappedRegister<UInt32> { uartRegister(0x4000_4000) }      // RX on read, TX on write
+    package static var state: VolatileMappedRegister<UInt32> { uartRegister(0x4000_4004) }     // TXFULL=bit0, RXFULL=bit1
+    package static var ctrl: VolatileMappedRegister<UInt32> { uartRegister(0x4000_4008) }
+    package static var intStatus: VolatileMappedRegister<UInt32> { uartRegister(0x4000_400C) } // write 1 to clear
+    package static var bauddiv: VolatileMappedRegister<UInt32> { uartRegister(0x4000_4010) }
 
     package static let stateTXFull: UInt32 = 1 << 0
     package static let stateRXFull: UInt32 = 1 << 1
@@ -79,7 +89,7 @@ package enum CMSDKUART {
 /// The FPGA's I/O block (AN386 application note, "FPGA system control and I/O").
 package enum FPGAIO {
     /// LED0: bits 1:0 drive USERLED1:USERLED0.
-    package static var led0: VolatileMappedRegister<UInt32> { mmio(0x4002_8000) }
+    package static var led0: MMIORegister { mmio(0x4002_8000) }
 }
 
 /// Priority levels for `InterruptExecutor` (Board/cortex-m/InterruptExecutor.swift).
@@ -95,8 +105,10 @@ public typealias BoardConsole = ConsoleOutput<Board>
 
 /// Reset_Handler calls this before `main` so `print` and fault reports work at once.
 @_cdecl("pollen_board_early_init")
+@inline(__always)
 public func boardEarlyInit() { Board.initializeConsole() }
 
 /// `putchar` (startup.c) ends here.
 @_cdecl("pollen_board_write_byte")
+@inline(__always)
 public func boardWriteByte(_ byte: UInt8) { Board.writeByte(byte) }

@@ -17,7 +17,6 @@
 
 import PollenCortexM
 import PollenCortexMSupport   // pollen_register_load/store
-import _Volatile
 
 extension Board: TicklessTimerHardware {
     /// CMSDK APB timer 0.
@@ -71,22 +70,22 @@ extension Board: TicklessTimerHardware {
 
 /// CMSDK APB timer 0 (Arm DDI 0479C, "APB timer").
 package enum AlarmTimer {
-    package static var ctrl: VolatileMappedRegister<UInt32> { mmio(0x4000_0000) }
-    package static var value: VolatileMappedRegister<UInt32> { mmio(0x4000_0004) }
-    package static var reload: VolatileMappedRegister<UInt32> { mmio(0x4000_0008) }
+    package static var ctrl: MMIORegister { mmio(0x4000_0000) }
+    package static var value: MMIORegister { mmio(0x4000_0004) }
+    package static var reload: MMIORegister { mmio(0x4000_0008) }
     /// INTSTATUS on read, INTCLEAR on write (1 clears).
-    package static var intClear: VolatileMappedRegister<UInt32> { mmio(0x4000_000C) }
+    package static var intClear: MMIORegister { mmio(0x4000_000C) }
     package static let ctrlEnable: UInt32 = 1 << 0
     package static let ctrlInterruptEnable: UInt32 = 1 << 3
 }
 
 extension FPGAIO {
     /// COUNTER: counts up each time PSCNTR reloads.
-    package static var counter: VolatileMappedRegister<UInt32> { mmio(0x4002_8018) }
+    package static var counter: MMIORegister { mmio(0x4002_8018) }
     /// PRESCALE: PSCNTR's reload value.
-    package static var prescale: VolatileMappedRegister<UInt32> { mmio(0x4002_801C) }
+    package static var prescale: MMIORegister { mmio(0x4002_801C) }
     /// PSCNTR: the prescale counter, down from PRESCALE at 25 MHz.
-    package static var prescaleCounter: VolatileMappedRegister<UInt32> { mmio(0x4002_8020) }
+    package static var prescaleCounter: MMIORegister { mmio(0x4002_8020) }
 }
 
 extension Board {

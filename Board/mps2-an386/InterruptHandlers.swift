@@ -6,7 +6,7 @@
 
 @_exported import PollenBoardMinimal   // `import PollenBoard` gives the whole board
 import PollenCortexM
-import _Volatile
+import _Volatile   // CMSDKUART (Board.swift)
 
 /// The handlers below are linked: `Board.start()`, `Board.readByte()` & co.
 /// (DeviceInterrupts.swift) become available.
