@@ -202,8 +202,13 @@ struct AtomicWakerTests {
         rig.stop()
         #expect(observed.pointee.load(ordering: .acquiring) == rounds)
         #expect(allocations == 0)
-        #expect(falseWakes == 0)                                     // each wake found the registration
-        print("AtomicWaker hand-offs: \(polls.pointee.load(ordering: .relaxed)) polls, executor slept \(platform.sleeps) times")
+        // Not asserted: that every wake found a registration. If the observer is
+        // polled for another reason after the flag is set but before the wake,
+        // it observes early; the wake then consumes its registration and the
+        // producer's next wake can come before the poll that re-registers. That
+        // wake finds nothing, but the poll it would have caused is still due and
+        // sees the flag: what matters is that no hand-off is lost (above).
+        print("AtomicWaker hand-offs: \(polls.pointee.load(ordering: .relaxed)) polls, \(falseWakes) wakes found no registration, executor slept \(platform.sleeps) times")
     }
 
     @Test("threaded: 200,000 free-running wakes racing the task's registrations; the last one is always seen")
