@@ -153,7 +153,9 @@ public struct TaskPool<Task: Future & ~Copyable, let capacity: Int>: ~Copyable {
         // call on the hot path (the enum's failable init is not inlined across
         // the module boundary).
         let state = slot.stateCell().pointee.load(ordering: .acquiring)
-        guard state == SlotState.detached.rawValue || state == SlotState.joinable.rawValue else { return .notRunning }
+        // Running (`.detached` or `.joinable`): the one states with bit 1 set (see
+        // `SlotState.runningBit`), one test instead of a mask and a compare.
+        guard state & SlotState.runningBit != 0 else { return .notRunning }
         // The waker must carry the generation published with the state just read.
         context.refreshWaker()
         // Safety: CLAIMED (a running slot is the executor's), and a running slot
