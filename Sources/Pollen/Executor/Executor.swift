@@ -466,12 +466,13 @@ public struct Executor<let maskWords: Int>: ~Copyable {
         var polled = 0
         if maskWords == 1 {
             let group = groups
-            group.pass.pointee.store(group.ready.pointee.exchange(0, ordering: .acquiring), ordering: .relaxed)
-            while true {
-                let bits = group.pass.pointee.load(ordering: .relaxed)
-                if bits == 0 { break }
+            // The snapshot goes to `pass` minus the bit being polled (the pass word
+            // is 0 between passes: each pass runs until it is).
+            var bits = group.ready.pointee.exchange(0, ordering: .acquiring)
+            while bits != 0 {
                 group.pass.pointee.store(bits & (bits &- 1), ordering: .relaxed)
                 polled &+= pollSlot(core, bits.trailingZeroBitCount, tasks, flags)
+                bits = group.pass.pointee.load(ordering: .relaxed)
             }
         } else {
             // The whole snapshot first: every word the summary names.
