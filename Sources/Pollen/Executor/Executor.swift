@@ -371,11 +371,9 @@ public struct Executor<let maskWords: Int>: ~Copyable {
         }
         while true {
             let now = platform.now()
-            // "earliest <= now" on the inverted words (`InvertedInstant`): invert
-            // `now` once instead of both deadlines (2 instructions per round on Arm).
-            let inverted = ~now.ticks
-            if core.pointee.timers.storedEarliest.bits >= inverted
-                || core.pointee.storedRegisterDeadline.bits >= inverted {
+            // "bound <= now" on the inverted word (`InvertedInstant`): `~now`
+            // instead of `~bound`, the same count, and the bound stays zero-initialised.
+            if core.pointee.storedDueBound.bits >= ~now.ticks {
                 _ = Self.fireTimers(core, now: now)
             }
             if Self.runPass(core, tasks, now: now) != 0 || hasReadyTasks { continue }
@@ -538,10 +536,12 @@ public struct Executor<let maskWords: Int>: ~Copyable {
         let bits = group.registered.pointee.load(ordering: .relaxed)
         group.registered.pointee.store(bits | 1 &<< UInt32(truncatingIfNeeded: slot & 31), ordering: .relaxed)
         if deadline < core.pointee.registerDeadline { core.pointee.registerDeadline = deadline }
+        ExecutorCore.lowerDueBound(core, to: deadline)
     }
 
     /// Wakes every task whose deadline is at or before `now`.
     static func fireTimers(_ core: UnsafeMutablePointer<ExecutorCore>, now: Instant) -> Bool {
+        // `fireRegister` and the queue's `expire` leave `storedDueBound` exact.
         var fired = false
         if core.pointee.registerDeadline <= now { fired = fireRegister(core) }
         if core.pointee.timers.count > 0 && ExecutorCore.expireTimers(core, now: now) { fired = true }
@@ -552,6 +552,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     /// it held any.
     static func fireRegister(_ core: UnsafeMutablePointer<ExecutorCore>) -> Bool {
         core.pointee.registerDeadline = .distantFuture
+        core.pointee.storedDueBound = core.pointee.timers.storedEarliest   // the register is empty now
         let groups = UnsafePointer(core.pointee.groups.unsafelyUnwrapped)
         var any: UInt32 = 0
         for g in 0..<maskWords {
