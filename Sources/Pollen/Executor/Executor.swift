@@ -506,10 +506,11 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     /// if a task was polled, else 0.
     static func pollSlot<Tasks: TaskSet>(_ core: UnsafeMutablePointer<ExecutorCore>, _ slot: Int,
                                          _ tasks: Tasks, _ flags: UInt32) -> Int {
-        // The generation is filled in by the slot's poll, after it read the state.
+        // The generation is read when the poll asks for its waker (`Context.waker`),
+        // after the slot's state.
         let groups = UnsafePointer(core.pointee.groups.unsafelyUnwrapped)
         var context = Context(waker: Waker(group: groups + (slot &>> 5),
-                                           packed: UInt32(truncatingIfNeeded: slot) | flags),
+                                           packed: UInt32(truncatingIfNeeded: slot) | flags | Waker.generationUnreadBit),
                               now: core.pointee.now)
         switch tasks.poll(slot: slot, context: &context) {
         case .notRunning:
