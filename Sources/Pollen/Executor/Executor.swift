@@ -355,6 +355,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     /// this is checked on entry, before the first poll, and stops the program
     /// otherwise. Call ``check(_:)`` first to get the error naming the pool (on
     /// firmware, where a trap's message is compiled out, print it).
+    @inline(never)   // called once; its loop keeps its registers to itself
     public func run<P: Platform & ~Copyable, Tasks: TaskSet>(
         on platform: inout P, idle strategy: IdleStrategy, tasks: Tasks
     ) {
@@ -497,9 +498,11 @@ public struct Executor<let maskWords: Int>: ~Copyable {
         return polled
     }
 
-    /// The flag bits of this pass's wakers (see ``Waker``'s packed word).
+    /// The flag bits of this pass's wakers that depend on the executor's width
+    /// (see ``Waker``'s packed word); the pend hook's is read when a poll asks for
+    /// its waker (`Context.waker`).
     static func wakerFlags(_ groups: UnsafePointer<WakeGroup>) -> UInt32 {
-        Waker.flags(twoLevel: maskWords > 1, pend: groups.head.pointee.pend.load(ordering: .relaxed) != 0)
+        Waker.flags(twoLevel: maskWords > 1, pend: false)
     }
 
     /// Polls one slot through `tasks`, then records or drops its deadline. Returns 1

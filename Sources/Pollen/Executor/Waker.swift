@@ -63,17 +63,21 @@ public struct Waker: @unchecked Sendable {
             | UInt32(truncatingIfNeeded: Int(generation) &<< 16)
     }
 
-    /// In a ``Context``'s stored waker only: the generation is not filled in yet
-    /// (see `Context.storedWaker`). Never set in a waker handed out.
+    /// In a ``Context``'s stored waker only: the generation and the pend hook's
+    /// slow-path flag are not filled in yet (see `Context.storedWaker`). Never set
+    /// in a waker handed out.
     static var generationUnreadBit: UInt32 { 0x4000_0000 }
 
-    /// This waker with the generation its slot holds now, and without
-    /// ``generationUnreadBit`` (the executor's own use, while the slot's task runs).
-    @inline(__always)
+    /// This waker with the generation its slot holds now, the slow-path flag set
+    /// if the executor has a pend hook now, and without ``generationUnreadBit``
+    /// (the executor's own use, while the slot's task runs).
     func withCurrentGeneration() -> Waker {
         let generation = group.generation(bit: Int(truncatingIfNeeded: packed & 31))
+        // Safety: as in `wakeSlowPath`: the head sits right before group 0.
+        let head = (group - Int(truncatingIfNeeded: (packed &>> 5) & 31)).head
+        let pend = head.pointee.pend.load(ordering: .relaxed) != 0 ? Self.slowPathBit : 0
         return Waker(group: group, packed: (packed & ~(0x00FF_0000 | Self.generationUnreadBit))
-                        | UInt32(truncatingIfNeeded: generation) &<< 16)
+                        | UInt32(truncatingIfNeeded: generation) &<< 16 | pend)
     }
 
     init(group: UnsafePointer<WakeGroup>, packed: UInt32) {
