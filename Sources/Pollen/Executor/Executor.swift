@@ -355,6 +355,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     /// this is checked on entry, before the first poll, and stops the program
     /// otherwise. Call ``check(_:)`` first to get the error naming the pool (on
     /// firmware, where a trap's message is compiled out, print it).
+    @inline(never)   // called once; its loop keeps its registers to itself
     public func run<P: Platform & ~Copyable, Tasks: TaskSet>(
         on platform: inout P, idle strategy: IdleStrategy, tasks: Tasks
     ) {
@@ -371,11 +372,9 @@ public struct Executor<let maskWords: Int>: ~Copyable {
         }
         while true {
             let now = platform.now()
-            // "earliest <= now" on the inverted words (`InvertedInstant`): invert
-            // `now` once instead of both deadlines (2 instructions per round on Arm).
-            let inverted = ~now.ticks
-            if core.pointee.timers.storedEarliest.bits >= inverted
-                || core.pointee.storedRegisterDeadline.bits >= inverted {
+            // "bound <= now" on the inverted word (`InvertedInstant`): `~now`
+            // instead of `~bound`, the same count, and the bound stays zero-initialised.
+            if core.pointee.storedDueBound.bits >= ~now.ticks {
                 _ = Self.fireTimers(core, now: now)
             }
             if Self.runPass(core, tasks, now: now) != 0 || hasReadyTasks { continue }
@@ -466,12 +465,13 @@ public struct Executor<let maskWords: Int>: ~Copyable {
         var polled = 0
         if maskWords == 1 {
             let group = groups
-            group.pass.pointee.store(group.ready.pointee.exchange(0, ordering: .acquiring), ordering: .relaxed)
-            while true {
-                let bits = group.pass.pointee.load(ordering: .relaxed)
-                if bits == 0 { break }
+            // The snapshot goes to `pass` minus the bit being polled (the pass word
+            // is 0 between passes: each pass runs until it is).
+            var bits = group.ready.pointee.exchange(0, ordering: .acquiring)
+            while bits != 0 {
                 group.pass.pointee.store(bits & (bits &- 1), ordering: .relaxed)
                 polled &+= pollSlot(core, bits.trailingZeroBitCount, tasks, flags)
+                bits = group.pass.pointee.load(ordering: .relaxed)
             }
         } else {
             // The whole snapshot first: every word the summary names.
@@ -498,19 +498,22 @@ public struct Executor<let maskWords: Int>: ~Copyable {
         return polled
     }
 
-    /// The flag bits of this pass's wakers (see ``Waker``'s packed word).
+    /// The flag bits of this pass's wakers that depend on the executor's width
+    /// (see ``Waker``'s packed word); the pend hook's is read when a poll asks for
+    /// its waker (`Context.waker`).
     static func wakerFlags(_ groups: UnsafePointer<WakeGroup>) -> UInt32 {
-        Waker.flags(twoLevel: maskWords > 1, pend: groups.head.pointee.pend.load(ordering: .relaxed) != 0)
+        Waker.flags(twoLevel: maskWords > 1, pend: false)
     }
 
     /// Polls one slot through `tasks`, then records or drops its deadline. Returns 1
     /// if a task was polled, else 0.
     static func pollSlot<Tasks: TaskSet>(_ core: UnsafeMutablePointer<ExecutorCore>, _ slot: Int,
                                          _ tasks: Tasks, _ flags: UInt32) -> Int {
-        // The generation is filled in by the slot's poll, after it read the state.
+        // The generation is read when the poll asks for its waker (`Context.waker`),
+        // after the slot's state.
         let groups = UnsafePointer(core.pointee.groups.unsafelyUnwrapped)
         var context = Context(waker: Waker(group: groups + (slot &>> 5),
-                                           packed: UInt32(truncatingIfNeeded: slot) | flags),
+                                           packed: UInt32(truncatingIfNeeded: slot) | flags | Waker.generationUnreadBit),
                               now: core.pointee.now)
         switch tasks.poll(slot: slot, context: &context) {
         case .notRunning:
@@ -537,10 +540,12 @@ public struct Executor<let maskWords: Int>: ~Copyable {
         let bits = group.registered.pointee.load(ordering: .relaxed)
         group.registered.pointee.store(bits | 1 &<< UInt32(truncatingIfNeeded: slot & 31), ordering: .relaxed)
         if deadline < core.pointee.registerDeadline { core.pointee.registerDeadline = deadline }
+        ExecutorCore.lowerDueBound(core, to: deadline)
     }
 
     /// Wakes every task whose deadline is at or before `now`.
     static func fireTimers(_ core: UnsafeMutablePointer<ExecutorCore>, now: Instant) -> Bool {
+        // `fireRegister` and the queue's `expire` leave `storedDueBound` exact.
         var fired = false
         if core.pointee.registerDeadline <= now { fired = fireRegister(core) }
         if core.pointee.timers.count > 0 && ExecutorCore.expireTimers(core, now: now) { fired = true }
@@ -551,6 +556,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     /// it held any.
     static func fireRegister(_ core: UnsafeMutablePointer<ExecutorCore>) -> Bool {
         core.pointee.registerDeadline = .distantFuture
+        core.pointee.storedDueBound = core.pointee.timers.storedEarliest   // the register is empty now
         let groups = UnsafePointer(core.pointee.groups.unsafelyUnwrapped)
         var any: UInt32 = 0
         for g in 0..<maskWords {

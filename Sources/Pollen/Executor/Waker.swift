@@ -39,7 +39,8 @@ public struct Waker: @unchecked Sendable {
     /// (slot / 32; the executor's head sits before group 0), bit 14 "two-level"
     /// (more than 32 slots: also set the summary bit), bit 15 "slow path"
     /// (two-level, or the platform installed a pend hook), bits 16–23 the task's
-    /// generation, bit 31 a mark that only ``WaiterList`` uses ("released": this
+    /// generation, bit 30 ``generationUnreadBit`` (a `Context`'s own copy only),
+    /// bit 31 a mark that only ``WaiterList`` uses ("released": this
     /// waiter was handed something it has not taken yet). Nothing else reads bit 31.
     let packed: UInt32
 
@@ -62,12 +63,21 @@ public struct Waker: @unchecked Sendable {
             | UInt32(truncatingIfNeeded: Int(generation) &<< 16)
     }
 
-    /// This waker with the generation its slot holds now (the executor's own use,
-    /// right after it read the slot's state).
-    @inline(__always)
+    /// In a ``Context``'s stored waker only: the generation and the pend hook's
+    /// slow-path flag are not filled in yet (see `Context.storedWaker`). Never set
+    /// in a waker handed out.
+    static var generationUnreadBit: UInt32 { 0x4000_0000 }
+
+    /// This waker with the generation its slot holds now, the slow-path flag set
+    /// if the executor has a pend hook now, and without ``generationUnreadBit``
+    /// (the executor's own use, while the slot's task runs).
     func withCurrentGeneration() -> Waker {
         let generation = group.generation(bit: Int(truncatingIfNeeded: packed & 31))
-        return Waker(group: group, packed: (packed & ~0x00FF_0000) | UInt32(truncatingIfNeeded: generation) &<< 16)
+        // Safety: as in `wakeSlowPath`: the head sits right before group 0.
+        let head = (group - Int(truncatingIfNeeded: (packed &>> 5) & 31)).head
+        let pend = head.pointee.pend.load(ordering: .relaxed) != 0 ? Self.slowPathBit : 0
+        return Waker(group: group, packed: (packed & ~(0x00FF_0000 | Self.generationUnreadBit))
+                        | UInt32(truncatingIfNeeded: generation) &<< 16 | pend)
     }
 
     init(group: UnsafePointer<WakeGroup>, packed: UInt32) {

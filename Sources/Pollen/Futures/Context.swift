@@ -5,7 +5,18 @@ import Synchronization
 public struct Context {
     /// Wakes the task being polled. Copy it wherever an event source (interrupt
     /// handler, channel, mutex) must be able to schedule the task again.
-    public internal(set) var waker: Waker
+    public var waker: Waker {
+        storedWaker.packed & Waker.generationUnreadBit != 0 ? storedWaker.withCurrentGeneration() : storedWaker
+    }
+
+    /// The waker; made by the executor without its generation (the flag
+    /// `Waker.generationUnreadBit`), which ``waker`` then reads from the slot: a
+    /// poll that never asks for its waker does not pay for that load. The task is
+    /// running, so the slot's generation cannot change during the poll (only the
+    /// executor's thread ends tasks), and the executor read the slot's state with
+    /// acquire ordering before the poll, so the generation read is the one published
+    /// with it.
+    var storedWaker: Waker
 
     /// The executor's clock, read once per executor pass before this poll.
     /// Never later than the real time, so a timer compared against it never fires early.
@@ -17,16 +28,9 @@ public struct Context {
     /// Creates a context. Executors create one per poll; tests may create their
     /// own to poll a future by hand.
     public init(waker: Waker, now: Instant) {
-        self.waker = waker
+        self.storedWaker = waker
         self.now = now
         self.deadline = .distantFuture
-    }
-
-    /// Gives the waker the generation its slot holds now (the executor's own
-    /// use, after it read the slot's state with acquire ordering).
-    @inline(__always)
-    mutating func refreshWaker() {
-        waker = waker.withCurrentGeneration()
     }
 
     /// Asks the executor to poll this task again once the clock reaches `instant`.

@@ -153,9 +153,11 @@ public struct TaskPool<Task: Future & ~Copyable, let capacity: Int>: ~Copyable {
         // call on the hot path (the enum's failable init is not inlined across
         // the module boundary).
         let state = slot.stateCell().pointee.load(ordering: .acquiring)
-        guard state == SlotState.detached.rawValue || state == SlotState.joinable.rawValue else { return .notRunning }
-        // The waker must carry the generation published with the state just read.
-        context.refreshWaker()
+        // Running (`.detached` or `.joinable`): the one states with bit 1 set (see
+        // `SlotState.runningBit`), one test instead of a mask and a compare.
+        guard state & SlotState.runningBit != 0 else { return .notRunning }
+        // The context's waker reads the generation published with the state just
+        // read when the poll asks for it (`Context.waker`).
         // Safety: CLAIMED (a running slot is the executor's), and a running slot
         // always holds its task; a single-payload enum (Optional) keeps its payload
         // at offset 0 (Swift ABI), so the task is polled in place without `!`.

@@ -13,6 +13,11 @@ enum SlotState: UInt8 {
     case joinable
     /// The joinable task completed; its output waits for the handle.
     case finished
+
+    /// Bit 1 of the raw value: set in `.detached` (2) and `.joinable` (3), the
+    /// running states, and in no other state, so the executor's hot path tests
+    /// "running" with one bit. Keep it so when adding states.
+    static var runningBit: UInt8 { 2 }
 }
 
 /// One slot of a ``TaskPool``: the task's future, kept in place while it runs,

@@ -77,13 +77,23 @@ struct TimerQueueCode {
                 // Safety: PINNED; the groups are set by the first attach, before any slot exists.
                 let groups = UnsafePointer(core.pointee.groups.unsafelyUnwrapped)
                 let groupCount = core.pointee.groupCount
-                return core.pointee.timers.updateEntries(slot: slot, deadline: Instant(ticks: deadline),
-                                                         groups: groups, groupCount: groupCount)
+                let kept = core.pointee.timers.updateEntries(slot: slot, deadline: Instant(ticks: deadline),
+                                                             groups: groups, groupCount: groupCount)
+                if core.pointee.timers.count == 0 {
+                    // The last entry gone: the register's deadline is the bound (exact).
+                    core.pointee.storedDueBound = core.pointee.storedRegisterDeadline
+                } else {
+                    ExecutorCore.lowerDueBound(core, to: core.pointee.timers.earliest)
+                }
+                return kept
             },
             expire: { core, now in
                 let core = core.assumingMemoryBound(to: ExecutorCore.self)
                 let groups = UnsafePointer(core.pointee.groups.unsafelyUnwrapped)
-                return core.pointee.timers.expireEntries(now: Instant(ticks: now), groups: groups)
+                let fired = core.pointee.timers.expireEntries(now: Instant(ticks: now), groups: groups)
+                // Exact: `earliest` is (recomputed when any entry was due), the register too.
+                core.pointee.storedDueBound.instant = min(core.pointee.timers.earliest, core.pointee.registerDeadline)
+                return fired
             })
     }
 }
