@@ -94,7 +94,8 @@ let hostRest: [Target] = [
 
 // The board layer (firmware only), three folders of Board/ (README, "Adding a board"):
 //   Board/common     what every board shares: BoardSupport, the device-interrupt
-//                    plumbing (Swift, PollenBoardCommon) and memcpy & co. (C, PollenLibC);
+//                    plumbing (Swift, PollenBoardCommon), memcpy & co. and the stack
+//                    and .text sizes from the linker script (C, PollenLibC);
 //   Board/<arch>     the architecture layer the board's board.env names
 //                    (ARCH=cortex-m or ARCH=riscv): startup, traps, faults, exit,
 //                    interrupt controller, clock and idle (the core's Platform);
@@ -163,13 +164,15 @@ func architecture(ofBoard board: String) -> ArchitectureLayer {
 func boardLayer(_ board: String) -> [Target] {
     let arch = architecture(ofBoard: board)
     return [
-        // memcpy, memset & co. for every board (LLVM lowers copies to them).
+        // memcpy, memset & co. for every board (LLVM lowers copies to them), and
+        // image.c: the stack's high-water mark and size and .text's size (image.h,
+        // which each architecture's header includes, declares them to Swift).
         .target(
             name: "PollenLibC",
             path: "Board/common",
-            exclude: commonSwift + ["atomics_rmw.h"],
-            sources: ["libc.c"],
-            publicHeadersPath: ".",   // no headers: nothing here is called from Swift
+            exclude: commonSwift + ["atomics_rmw.h", "image.h"],
+            sources: ["libc.c", "image.c"],
+            publicHeadersPath: ".",   // no headers of its own: image.h comes through the architecture's
             cSettings: [.unsafeFlags([
                 "-Oz", "-g0", "-std=c11", "-ffreestanding", "-fno-builtin",
                 "-ffunction-sections", "-fdata-sections", "-Wall", "-Wextra", "-Werror",
@@ -179,7 +182,7 @@ func boardLayer(_ board: String) -> [Target] {
             name: "PollenBoardCommon",
             dependencies: ["Pollen"],
             path: "Board/common",
-            exclude: ["libc.c", "atomics_rmw.h"],
+            exclude: ["libc.c", "image.c", "atomics_rmw.h", "image.h"],
             sources: commonSwift,
             swiftSettings: crossModule),
         // The architecture layer's C: Swift sees its header through the folder's

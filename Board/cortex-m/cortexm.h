@@ -102,14 +102,8 @@ static inline __attribute__((always_inline)) void pollen_spin(uint32_t iteration
     bare board without one the `bkpt` escalates to a lockup. */
 __attribute__((noreturn)) void pollen_exit(int32_t code);
 
-/** Bytes of the main stack that have ever been used (highest depth reached),
-    measured from the 0xDEADBEEF paint laid down at reset. */
-uint32_t pollen_stack_high_water_bytes(void);
-
-/** Size of the main stack region from the linker script, in bytes. */
-uint32_t pollen_stack_size_bytes(void);
-/* Size of the image's .text (code and read-only data the linker script puts in it). */
-uint32_t pollen_text_bytes(void);
+/* The stack's high-water mark and size, the size of .text: every board's. */
+#include "../common/image.h"
 
 /* ---- Functions the Swift side defines (via @_cdecl) and C calls ---- */
 

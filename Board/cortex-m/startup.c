@@ -35,9 +35,6 @@ extern int main(int argc, char **argv);
    (bss) rather than with the code (text), as Board/build's report does. */
 __asm__(".section .stack,\"aw\",%nobits\n\t.previous");
 
-/** The word the stack is painted with at reset. */
-#define POLLEN_STACK_PAINT 0xDEADBEEFu
-
 /* ------------------------------------------------------------------------- */
 /* Console output for fault messages (goes through the board's UART).        */
 
@@ -92,20 +89,6 @@ void Reset_Handler(void) {
 
     /* 6. main returned: that is success. */
     pollen_exit(POLLEN_EXIT_SUCCESS);
-}
-
-uint32_t pollen_stack_high_water_bytes(void) {
-    const uint32_t *p = __stack_bottom;
-    while (p < __stack_top && *p == POLLEN_STACK_PAINT) ++p;
-    return (uint32_t)((uintptr_t)__stack_top - (uintptr_t)p);
-}
-
-uint32_t pollen_text_bytes(void) {
-    return (uint32_t)((uintptr_t)__text_end - (uintptr_t)__text_start);
-}
-
-uint32_t pollen_stack_size_bytes(void) {
-    return (uint32_t)((uintptr_t)__stack_top - (uintptr_t)__stack_bottom);
 }
 
 /* ------------------------------------------------------------------------- */

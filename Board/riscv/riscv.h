@@ -161,15 +161,8 @@ static inline __attribute__((always_inline)) void pollen_spin(uint32_t iteration
     Needs `-semihosting-config enable=on` (QEMU) or an attached debugger. */
 __attribute__((noreturn)) void pollen_exit(int32_t code);
 
-/** Bytes of the stack that have ever been used (highest depth reached),
-    measured from the 0xDEADBEEF paint laid down at reset. */
-uint32_t pollen_stack_high_water_bytes(void);
-
-/** Size of the stack region from the linker script, in bytes. */
-uint32_t pollen_stack_size_bytes(void);
-
-/** Size of the image's `.text` section (__text_end - __text_start), in bytes. */
-uint32_t pollen_text_bytes(void);
+/* The stack's high-water mark and size, the size of .text: every board's. */
+#include "../common/image.h"
 
 /** Routes the machine external interrupt to the PLIC dispatch (claim, run
     IRQ<source>_Handler, complete). Called when the first PLIC source is

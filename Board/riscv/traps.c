@@ -43,9 +43,6 @@ extern int main(int argc, char **argv);
    read-only, and `size`/`llvm-size` count the stack with bss, as Board/build does. */
 __asm__(".section .stack,\"aw\",@nobits\n\t.previous");
 
-/** The word the stack is painted with at reset. */
-#define POLLEN_STACK_PAINT 0xDEADBEEFu
-
 /* The CLINT (core-local interruptor, SiFive layout): msip, the machine software
    interrupt's pending bit, at its base; mtimecmp at +0x4000. */
 #define POLLEN_CLINT_MSIP (*(volatile uint32_t *)0x02000000u)
@@ -123,20 +120,6 @@ __attribute__((noreturn, used)) void pollen_reset(void) {
 
     /* 7. main returned: that is success. */
     pollen_exit(POLLEN_EXIT_SUCCESS);
-}
-
-uint32_t pollen_stack_high_water_bytes(void) {
-    const uint32_t *p = __stack_bottom;
-    while (p < __stack_top && *p == POLLEN_STACK_PAINT) ++p;
-    return (uint32_t)((uintptr_t)__stack_top - (uintptr_t)p);
-}
-
-uint32_t pollen_text_bytes(void) {
-    return (uint32_t)((uintptr_t)__text_end - (uintptr_t)__text_start);
-}
-
-uint32_t pollen_stack_size_bytes(void) {
-    return (uint32_t)((uintptr_t)__stack_top - (uintptr_t)__stack_bottom);
 }
 
 /* ------------------------------------------------------------------------- */
