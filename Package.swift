@@ -63,8 +63,10 @@ let core: [Target] = [
     // The platform-free core; compiled unchanged for the host and as Embedded Swift.
     // POLLEN_CORE_DIR (a folder inside the package) builds a copy of it instead
     // (Board/bench-notes.md: measuring a variant of the core).
+    // The Builtin module gives the core one thing the standard library does not: a
+    // compiler-only fence, for boards that declare one core (Support/SharedOrdering.swift).
     .target(name: "Pollen", path: environment["POLLEN_CORE_DIR"] ?? "Sources/Pollen",
-            swiftSettings: crossModule),
+            swiftSettings: crossModule + [.enableExperimentalFeature("BuiltinModule")]),
 ]
 
 let host: [Target] = [
@@ -88,7 +90,7 @@ let hostRest: [Target] = [
         exclude: ["CMalloc"],
         swiftSettings: [.unsafeFlags([
             "-Xcc", "-fmodule-map-file=\(Context.packageDirectory)/Sources/PollenBench/CMalloc/module.modulemap",
-        ])]),
+        ]), .enableExperimentalFeature("BuiltinModule")]),   // PollenCore is the core
     .testTarget(name: "PollenTests", dependencies: ["Pollen", "PollenHost", "MallocCounter"]),
 ]
 

@@ -40,6 +40,6 @@ struct LayoutTests {
         print("layout: Executor<1> (32 slots) \(e1) B, Executor<8> (256 slots) \(e8) B, wake group \(group) B, waker \(MemoryLayout<Waker>.size) B")
         #expect(group == 44)                    // 4 ready + 32 generations + 4 register + 4 pass snapshot
         #expect(e8 - e1 <= 7 * group)         // only the wake groups grow
-        #expect(e1 <= group + 152)            // + head (summary, pend hook) + core (with `storedDueBound`, 8 B)
+        #expect(e1 <= group + 152)            // + head (summary, pend hook) + core (with `dueBound`, 8 B)
     }
 }

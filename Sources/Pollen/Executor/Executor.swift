@@ -252,6 +252,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
             precondition(pinned == first, "Executor moved after attach (invariant PINNED): keep it in a global or in storage allocated once")
         } else {
             core.groups = first
+            core.dueBound = .distantFuture   // nothing armed yet (see `dueBound`)
         }
     }
 
@@ -293,8 +294,8 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     /// `true` when at least one ready bit is set.
     public var hasReadyTasks: Bool {
         maskWords == 1
-            ? groupsAddress.ready.pointee.load(ordering: .acquiring) != 0
-            : head.summary.load(ordering: .acquiring) != 0
+            ? groupsAddress.ready.pointee.takingLoad() != 0
+            : head.summary.takingLoad() != 0
     }
 
     /// Checks that `tasks` covers every pool attached to this executor, so that no
@@ -364,7 +365,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
                      "Executor.run: a pool attached to this executor is missing from `tasks`; `try executor.check(tasks)` names it")
         let hook = UInt(bitPattern: platform.pendHook)
         if hook != 0 {
-            head.pend.store(hook, ordering: .releasing)
+            head.pend.publishingStore(hook)
             // One call now, on this thread: a first call may set up runtime state (on
             // the host, type metadata: an allocation), which must not land in a wake
             // on another thread. A spurious pend is harmless.
@@ -372,9 +373,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
         }
         while true {
             let now = platform.now()
-            // "bound <= now" on the inverted word (`InvertedInstant`): `~now`
-            // instead of `~bound`, the same count, and the bound stays zero-initialised.
-            if core.pointee.storedDueBound.bits >= ~now.ticks {
+            if core.pointee.dueBound <= now {
                 _ = Self.fireTimers(core, now: now)
             }
             if Self.runPass(core, tasks, now: now) != 0 || hasReadyTasks { continue }
@@ -382,7 +381,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
                                         isStillIdle: { !self.hasReadyTasks })
             if case .stop = outcome { break }
         }
-        if hook != 0 { head.pend.store(0, ordering: .releasing) }
+        if hook != 0 { head.pend.publishingStore(0) }
     }
 
     // MARK: - Executors driven from an interrupt handler
@@ -405,7 +404,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     /// spurious pend is harmless: one round that finds nothing ready).
     /// Invariant PINNED for the hook: it must stay at this address.
     public func install(pendHook hook: UnsafePointer<PendHook>?) {
-        head.pend.store(UInt(bitPattern: hook), ordering: .releasing)
+        head.pend.publishingStore(UInt(bitPattern: hook))
         if hook != nil { head.callPendHook() }
     }
 
@@ -467,20 +466,20 @@ public struct Executor<let maskWords: Int>: ~Copyable {
             let group = groups
             // The snapshot goes to `pass` minus the bit being polled (the pass word
             // is 0 between passes: each pass runs until it is).
-            var bits = group.ready.pointee.exchange(0, ordering: .acquiring)
+            var bits = group.ready.pointee.takingExchange(0)
             while bits != 0 {
                 group.pass.pointee.store(bits & (bits &- 1), ordering: .relaxed)
-                polled &+= pollSlot(core, bits.trailingZeroBitCount, tasks, flags)
+                if pollSlot(core, bits.trailingZeroBitCount, tasks, flags) { polled &+= 1 }
                 bits = group.pass.pointee.load(ordering: .relaxed)
             }
         } else {
             // The whole snapshot first: every word the summary names.
-            let summary = groups.head.pointee.summary.exchange(0, ordering: .acquiring)
+            let summary = groups.head.pointee.summary.takingExchange(0)
             var pending = summary
             while pending != 0 {
                 let group = groups + pending.trailingZeroBitCount
                 pending &= pending &- 1
-                group.pass.pointee.store(group.ready.pointee.exchange(0, ordering: .acquiring), ordering: .relaxed)
+                group.pass.pointee.store(group.ready.pointee.takingExchange(0), ordering: .relaxed)
             }
             pending = summary
             while pending != 0 {
@@ -491,7 +490,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
                     let bits = group.pass.pointee.load(ordering: .relaxed)
                     if bits == 0 { break }
                     group.pass.pointee.store(bits & (bits &- 1), ordering: .relaxed)
-                    polled &+= pollSlot(core, index &<< 5 | bits.trailingZeroBitCount, tasks, flags)
+                    if pollSlot(core, index &<< 5 | bits.trailingZeroBitCount, tasks, flags) { polled &+= 1 }
                 }
             }
         }
@@ -505,10 +504,11 @@ public struct Executor<let maskWords: Int>: ~Copyable {
         Waker.flags(twoLevel: maskWords > 1, pend: false)
     }
 
-    /// Polls one slot through `tasks`, then records or drops its deadline. Returns 1
-    /// if a task was polled, else 0.
+    /// Polls one slot through `tasks`, then records or drops its deadline. Returns
+    /// whether a task was polled (a Bool, not a count to add: the caller's
+    /// increment then sits on the polled path alone, one instruction).
     static func pollSlot<Tasks: TaskSet>(_ core: UnsafeMutablePointer<ExecutorCore>, _ slot: Int,
-                                         _ tasks: Tasks, _ flags: UInt32) -> Int {
+                                         _ tasks: Tasks, _ flags: UInt32) -> Bool {
         // The generation is read when the poll asks for its waker (`Context.waker`),
         // after the slot's state.
         let groups = UnsafePointer(core.pointee.groups.unsafelyUnwrapped)
@@ -517,18 +517,18 @@ public struct Executor<let maskWords: Int>: ~Copyable {
                               now: core.pointee.now)
         switch tasks.poll(slot: slot, context: &context) {
         case .notRunning:
-            return 0
+            return false
         case .completed:
-            return 1
+            return true
         case .pending:
             // One scan of the queue sets, moves or drops the task's entry (skipped
             // when the task has no deadline and none is armed); a deadline without
             // an entry goes to the register.
-            if context.deadline != .distantFuture || core.pointee.timers.count > 0,
+            if context.deadline != .distantFuture || core.pointee.timers.count != 0,
                !ExecutorCore.updateTimer(core, slot: UInt16(truncatingIfNeeded: slot), deadline: context.deadline) {
                 register(core, slot: slot, deadline: context.deadline)
             }
-            return 1
+            return true
         }
     }
 
@@ -545,10 +545,10 @@ public struct Executor<let maskWords: Int>: ~Copyable {
 
     /// Wakes every task whose deadline is at or before `now`.
     static func fireTimers(_ core: UnsafeMutablePointer<ExecutorCore>, now: Instant) -> Bool {
-        // `fireRegister` and the queue's `expire` leave `storedDueBound` exact.
+        // `fireRegister` and the queue's `expire` leave `dueBound` exact.
         var fired = false
         if core.pointee.registerDeadline <= now { fired = fireRegister(core) }
-        if core.pointee.timers.count > 0 && ExecutorCore.expireTimers(core, now: now) { fired = true }
+        if core.pointee.timers.count != 0 && ExecutorCore.expireTimers(core, now: now) { fired = true }
         return fired
     }
 
@@ -556,7 +556,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     /// it held any.
     static func fireRegister(_ core: UnsafeMutablePointer<ExecutorCore>) -> Bool {
         core.pointee.registerDeadline = .distantFuture
-        core.pointee.storedDueBound = core.pointee.timers.storedEarliest   // the register is empty now
+        core.pointee.dueBound = core.pointee.timers.earliest   // the register is empty now
         let groups = UnsafePointer(core.pointee.groups.unsafelyUnwrapped)
         var any: UInt32 = 0
         for g in 0..<maskWords {
@@ -565,9 +565,9 @@ public struct Executor<let maskWords: Int>: ~Copyable {
             if bits == 0 { continue }
             any |= bits
             group.registered.pointee.store(0, ordering: .relaxed)
-            group.ready.pointee.bitwiseOr(bits, ordering: .releasing)
+            group.ready.pointee.publishingOr(bits)
             if maskWords > 1 {
-                groups.head.pointee.summary.bitwiseOr(1 &<< UInt32(truncatingIfNeeded: g), ordering: .releasing)
+                groups.head.pointee.summary.publishingOr(1 &<< UInt32(truncatingIfNeeded: g))
             }
         }
         return any != 0

@@ -34,9 +34,12 @@ public struct ExecutorCore {
     /// No armed deadline (timer queue or deadline register) is before this: a
     /// lower bound of both, lowered wherever either is, made exact by
     /// `Executor.fireTimers`. `run` compares the clock with it alone each round (one
-    /// 64-bit comparison where two were: 4 instructions on Arm). Stored inverted,
-    /// like the deadlines (zero: none).
-    var storedDueBound = InvertedInstant()
+    /// 64-bit comparison where two were: 4 instructions on Arm). Stored as is,
+    /// unlike the deadlines: the comparison with the clock is on the hot path, and
+    /// an inverted word costs it two more instructions. So it is zero (every
+    /// deadline due: one early, empty round) until the first attach sets it to
+    /// `.distantFuture` (`Executor.pin`); no round runs before that.
+    var dueBound: Instant = .zero
     /// The clock as read at the start of the current pass.
     public internal(set) var now: Instant = .zero
     /// The RAM budget for pools, or `nil` for none.
@@ -140,7 +143,7 @@ public struct ExecutorCore {
     /// the current pass, and drops its timer queue entry. Executor's thread only.
     static func endTask(_ core: UnsafeMutablePointer<ExecutorCore>, slot: Int) {
         UnsafePointer(core.pointee.groups.unsafelyUnwrapped).endTask(slot: slot)
-        if core.pointee.timers.count > 0 {
+        if core.pointee.timers.count != 0 {
             _ = updateTimer(core, slot: UInt16(truncatingIfNeeded: slot), deadline: .distantFuture)
         }
     }
@@ -152,14 +155,14 @@ public struct ExecutorCore {
         guard let code = core.pointee.timers.code else { return deadline == .distantFuture }
         // Safety: the queue code touches only this core's timer table, its entries
         // and (reading) its groups; executor's thread only.
-        // (The queue's code lowers `storedDueBound` with its `earliest`.)
+        // (The queue's code lowers `dueBound` with its `earliest`.)
         return code.update(UnsafeMutableRawPointer(core), slot, deadline.ticks)
     }
 
-    /// Lowers ``storedDueBound`` to `deadline` if that is earlier.
+    /// Lowers ``dueBound`` to `deadline` if that is earlier.
     @inline(__always)
     static func lowerDueBound(_ core: UnsafeMutablePointer<ExecutorCore>, to deadline: Instant) {
-        if deadline < core.pointee.storedDueBound.instant { core.pointee.storedDueBound.instant = deadline }
+        if deadline < core.pointee.dueBound { core.pointee.dueBound = deadline }
     }
 
     /// Removes every queue entry whose deadline is at or before `now`, scheduling its

@@ -89,7 +89,7 @@ public struct ExecutorHead: ~Copyable {
     /// path (an executor run from an interrupt handler takes it on every wake).
     @inline(__always)
     func callPendHook() {
-        let hook = pend.load(ordering: .acquiring)
+        let hook = pend.takingLoad()
         guard hook != 0 else { return }
         // Safety: the hook is owned by the platform, which outlives the run that
         // installed it (invariant PINNED for platforms with a pend hook).
@@ -132,9 +132,9 @@ extension UnsafePointer where Pointee == WakeGroup {
     /// testing the width at every call site.
     func schedule(slot: Int) {
         // Safety: PINNED; slot < 32 × group count (slots are only handed out below that).
-        (self + (slot &>> 5)).ready.pointee.bitwiseOr(1 &<< UInt32(truncatingIfNeeded: slot & 31), ordering: .releasing)
+        (self + (slot &>> 5)).ready.pointee.publishingOr(1 &<< UInt32(truncatingIfNeeded: slot & 31))
         let head = self.head
-        head.pointee.summary.bitwiseOr(1 &<< UInt32(truncatingIfNeeded: slot &>> 5), ordering: .releasing)
+        head.pointee.summary.publishingOr(1 &<< UInt32(truncatingIfNeeded: slot &>> 5))
         if head.pointee.pend.load(ordering: .relaxed) != 0 { head.pointee.callPendHook() }
     }
 

@@ -152,7 +152,7 @@ public struct TaskPool<Task: Future & ~Copyable, let capacity: Int>: ~Copyable {
         // The raw byte, compared as such: converting it to a `SlotState` first is a
         // call on the hot path (the enum's failable init is not inlined across
         // the module boundary).
-        let state = slot.stateCell().pointee.load(ordering: .acquiring)
+        let state = slot.stateCell().pointee.takingLoad()
         // Running (`.detached` or `.joinable`): the one states with bit 1 set (see
         // `SlotState.runningBit`), one test instead of a mask and a compare.
         guard state & SlotState.runningBit != 0 else { return .notRunning }

@@ -72,14 +72,14 @@ extension UnsafeMutablePointer where Pointee: ~Copyable {
     /// The slot's state (acquire: what the state publishes is visible).
     @inline(__always)
     func currentState<Task: Future & ~Copyable>() -> SlotState where Pointee == TaskSlot<Task> {
-        SlotState(rawValue: stateCell().pointee.load(ordering: .acquiring)).unsafelyUnwrapped
+        SlotState(rawValue: stateCell().pointee.takingLoad()).unsafelyUnwrapped
     }
 
     /// Publishes `newState` (release: the writes before it are visible to whoever
     /// reads the state next).
     @inline(__always)
     func setState<Task: Future & ~Copyable>(_ newState: SlotState) where Pointee == TaskSlot<Task> {
-        stateCell().pointee.store(newState.rawValue, ordering: .releasing)
+        stateCell().pointee.publishingStore(newState.rawValue)
     }
 
     /// Claims a free slot: `.free → .reserved`, atomically. Safe from any context.

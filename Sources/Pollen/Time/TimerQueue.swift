@@ -81,7 +81,7 @@ struct TimerQueueCode {
                                                              groups: groups, groupCount: groupCount)
                 if core.pointee.timers.count == 0 {
                     // The last entry gone: the register's deadline is the bound (exact).
-                    core.pointee.storedDueBound = core.pointee.storedRegisterDeadline
+                    core.pointee.dueBound = core.pointee.registerDeadline
                 } else {
                     ExecutorCore.lowerDueBound(core, to: core.pointee.timers.earliest)
                 }
@@ -92,7 +92,7 @@ struct TimerQueueCode {
                 let groups = UnsafePointer(core.pointee.groups.unsafelyUnwrapped)
                 let fired = core.pointee.timers.expireEntries(now: Instant(ticks: now), groups: groups)
                 // Exact: `earliest` is (recomputed when any entry was due), the register too.
-                core.pointee.storedDueBound.instant = min(core.pointee.timers.earliest, core.pointee.registerDeadline)
+                core.pointee.dueBound = min(core.pointee.timers.earliest, core.pointee.registerDeadline)
                 return fired
             })
     }

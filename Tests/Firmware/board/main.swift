@@ -144,6 +144,11 @@ struct BoardTest {
             && opaque(UInt32(1_000_000_007)) / opaque(UInt32(10)) == 100_000_000
             && opaque(Int32(-7)) % opaque(Int32(3)) == -1
         check("64-bit multiply, divide and shifts", ok)
+
+        // Every board here has one core: its toolset declares POLLEN_SINGLE_CORE,
+        // so the core's shared words take no `dmb` (README, "The platform seam").
+        // The lost-wake and priority tests exercise that build.
+        check("core built for one core (POLLEN_SINGLE_CORE)", SharedOrdering.singleCore)
     }
 }
 

@@ -1,0 +1,143 @@
+import Builtin
+import Synchronization
+
+// How the core orders its shared words: the one place where a build for a
+// single-core machine differs from the rest (issue 15, "single-core builds").
+//
+// The ready masks, the slot states and the pend hook's word are shared between the
+// executor, interrupt handlers and, on the host, other threads. Publishing a word
+// (a wake's OR, a spawn's state store) must make the writes before it visible to
+// whoever reads the word next; taking a word (the pass's exchange, the poll's state
+// load) must see them.
+//
+// - By default (the host, multi-core targets) that is release/acquire ordering:
+//   on Arm a `dmb` beside each such access, on RISC-V an `.rl`/`.aq` suffix.
+// - A board whose machine has ONE core, where interrupt handlers are the only other
+//   context, declares `POLLEN_SINGLE_CORE` (`-D POLLEN_SINGLE_CORE` in its
+//   toolset.json; README, "Adding a board"). An interrupt sees memory exactly as
+//   the code it interrupted left it, and a handler runs to its end before that code
+//   resumes, so no hardware barrier is needed: the access stays atomic (a wake in
+//   an interrupt must not lose the thread's concurrent update of the same word:
+//   `ldrex`/`strex` still retry when an exception intervenes), its ordering is
+//   relaxed, and a compiler-only fence (`atomic_signal_fence`: LLVM `fence
+//   syncscope("singlethread")`, no instruction) keeps the compiler from moving
+//   other memory accesses across it. This is C11's rule for data shared with a
+//   signal handler on the same thread.
+//
+// Never declare it on a machine where a second core or a DMA master that is not
+// synchronised by interrupts reads these words: a wake could then be seen before
+// the data it announces.
+
+/// How the core orders the words it shares with interrupt handlers and other
+/// threads: release/acquire, or, in a build for a single-core machine
+/// (`POLLEN_SINGLE_CORE`), relaxed atomics with compiler-only fences. See
+/// README, "The platform seam".
+public enum SharedOrdering {
+    /// Whether the core was built for a single-core machine (its board's toolset
+    /// declares `POLLEN_SINGLE_CORE`). Always `false` on the host.
+    public static var singleCore: Bool {
+#if POLLEN_SINGLE_CORE
+        true
+#else
+        false
+#endif
+    }
+
+    /// A compiler-only fence: no instruction, but no memory access moves across it.
+    @inline(__always)
+    static func compilerFence() {
+        Builtin.fence_seqcst_singlethread()
+    }
+}
+
+// The operations, for the word types the core shares: UInt32 (masks), UInt8 (slot
+// states), UInt (the pend hook's address). `Atomic`'s operations are constrained by
+// representation and take their ordering as a literal, so each is spelled out.
+
+extension Atomic where Value == UInt32 {
+    /// ORs `bits` in, after every write that precedes it (release).
+    @inline(__always)
+    func publishingOr(_ bits: UInt32) {
+#if POLLEN_SINGLE_CORE
+        SharedOrdering.compilerFence()
+        bitwiseOr(bits, ordering: .relaxed)
+#else
+        bitwiseOr(bits, ordering: .releasing)
+#endif
+    }
+
+    /// Swaps in `value` and returns the word, before every access that follows
+    /// (acquire).
+    @inline(__always)
+    func takingExchange(_ value: UInt32) -> UInt32 {
+#if POLLEN_SINGLE_CORE
+        let old = exchange(value, ordering: .relaxed)
+        SharedOrdering.compilerFence()
+        return old
+#else
+        return exchange(value, ordering: .acquiring)
+#endif
+    }
+
+    /// Loads the word, before every access that follows (acquire).
+    @inline(__always)
+    func takingLoad() -> UInt32 {
+#if POLLEN_SINGLE_CORE
+        let value = load(ordering: .relaxed)
+        SharedOrdering.compilerFence()
+        return value
+#else
+        return load(ordering: .acquiring)
+#endif
+    }
+}
+
+extension Atomic where Value == UInt8 {
+    /// Loads the byte, before every access that follows (acquire).
+    @inline(__always)
+    func takingLoad() -> UInt8 {
+#if POLLEN_SINGLE_CORE
+        let value = load(ordering: .relaxed)
+        SharedOrdering.compilerFence()
+        return value
+#else
+        return load(ordering: .acquiring)
+#endif
+    }
+
+    /// Stores `value`, after every write that precedes it (release).
+    @inline(__always)
+    func publishingStore(_ value: UInt8) {
+#if POLLEN_SINGLE_CORE
+        SharedOrdering.compilerFence()
+        store(value, ordering: .relaxed)
+#else
+        store(value, ordering: .releasing)
+#endif
+    }
+}
+
+extension Atomic where Value == UInt {
+    /// Loads the word, before every access that follows (acquire).
+    @inline(__always)
+    func takingLoad() -> UInt {
+#if POLLEN_SINGLE_CORE
+        let value = load(ordering: .relaxed)
+        SharedOrdering.compilerFence()
+        return value
+#else
+        return load(ordering: .acquiring)
+#endif
+    }
+
+    /// Stores `value`, after every write that precedes it (release).
+    @inline(__always)
+    func publishingStore(_ value: UInt) {
+#if POLLEN_SINGLE_CORE
+        SharedOrdering.compilerFence()
+        store(value, ordering: .relaxed)
+#else
+        store(value, ordering: .releasing)
+#endif
+    }
+}
