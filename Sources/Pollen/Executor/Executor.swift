@@ -281,6 +281,17 @@ public struct Executor<let maskWords: Int>: ~Copyable {
         return (base + Self.coreOffset).assumingMemoryBound(to: ExecutorCore.self)
     }
 
+    /// Group 0 of the executor whose pinned core is at `core`: a constant offset
+    /// back from it (`pin` checked the layout, and the first attach that
+    /// `core.groups` is this address), so the pass computes it instead of loading
+    /// `core.groups` again after every poll (whose calls it cannot see through).
+    @inline(__always)
+    static func groups(ofCore core: UnsafeMutablePointer<ExecutorCore>) -> UnsafePointer<WakeGroup> {
+        // Safety: PINNED; the executor's layout (head, groups, core) is the one `pin`
+        // checked, and `core` came from `corePointer`.
+        (UnsafeRawPointer(core) - coreOffset + MemoryLayout<ExecutorHead>.stride).assumingMemoryBound(to: WakeGroup.self)
+    }
+
     /// A waker for the task currently running in executor-wide `slot` (for tests and
     /// drivers that need to wake a task they know by slot); `nil` when the slot holds
     /// no running task (a wake would have nothing to poll).
@@ -458,8 +469,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     static func runPass<Tasks: TaskSet>(_ core: UnsafeMutablePointer<ExecutorCore>, _ tasks: Tasks,
                                         now: Instant) -> Int {
         core.pointee.now = now
-        // Safety: PINNED; `corePointer` checked that the groups are set.
-        let groups = UnsafePointer(core.pointee.groups.unsafelyUnwrapped)
+        let groups = Self.groups(ofCore: core)
         let flags = wakerFlags(groups)
         var polled = 0
         if maskWords == 1 {
@@ -511,7 +521,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
                                          _ tasks: Tasks, _ flags: UInt32) -> Bool {
         // The generation is read when the poll asks for its waker (`Context.waker`),
         // after the slot's state.
-        let groups = UnsafePointer(core.pointee.groups.unsafelyUnwrapped)
+        let groups = Self.groups(ofCore: core)
         var context = Context(waker: Waker(group: groups + (slot &>> 5),
                                            packed: UInt32(truncatingIfNeeded: slot) | flags | Waker.generationUnreadBit),
                               now: core.pointee.now)
