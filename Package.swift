@@ -126,7 +126,7 @@ struct ArchitectureLayer {
 
 let architectures: [String: ArchitectureLayer] = [
     // Every Cortex-M board (ARMv6-M, ARMv7-M): reset, vector table, fault
-    // reports, semihosting exit, the __aeabi_* and __atomic_* helpers (C,
+    // reports, semihosting exit, the __aeabi_*, __sync_* and __atomic_*_8 helpers (C,
     // cortexm.h as PollenCortexMSupport); CortexMBoard, the tickless clock and
     // its alarm (CortexMClock, TicklessPlatform), NVIC, SysTick, SCB (Swift,
     // PollenCortexM).

@@ -21,9 +21,10 @@ package func mmio(_ address: UInt) -> MMIORegister {
 /// `load` and `store` is exactly one `ldr` / `str` on every Cortex-M: a C
 /// volatile access (`pollen_register_load` / `pollen_register_store`,
 /// cortexm.h). Swift's `VolatileMappedRegister` does the same on ARMv7-M, but
-/// on ARMv6-M it makes every access a call of `__atomic_load_4` /
-/// `__atomic_store_4` (atomics_armv6m.c): the micro:bit's images were larger
-/// and slower by a call per register access.
+/// on ARMv6-M it depends on the toolset: without the `+atomics-32` target
+/// feature (the micro:bit's toolset declares it) every access is a library
+/// call, which made the micro:bit's images larger and slower by a call per
+/// register access.
 package struct MMIORegister {
     /// The register's address.
     package let address: UInt

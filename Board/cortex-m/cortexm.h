@@ -141,10 +141,11 @@ static inline __attribute__((always_inline)) void pollen_clock_half_periods_writ
     pollen_clock_half_periods = value;
 }
 
-/** One 32-bit load from the device register at `address`. On ARMv6-M, Swift's
-    `VolatileMappedRegister` accesses are calls to `__atomic_load_4` and
-    `__atomic_store_4`; the clock's hot path (the counter read, which the
-    executor does every round) uses these instead: one `ldr` / `str`. */
+/** One 32-bit load from the device register at `address`. On ARMv6-M without
+    the `+atomics-32` target feature, Swift's `VolatileMappedRegister` accesses
+    are library calls; the clock's hot path (the counter read, which the
+    executor does every round) uses these instead: one `ldr` / `str` whatever
+    the toolset declares. */
 static inline __attribute__((always_inline)) uint32_t pollen_register_load(uintptr_t address) {
     return *(volatile uint32_t *)address;
 }
