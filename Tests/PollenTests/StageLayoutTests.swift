@@ -71,6 +71,27 @@ struct StageLayoutTests {
         }
         #expect(trace.entries == ["drop a", "drop b"])
     }
+
+    @Test("initializeFirst fills a .vacant stage in place: the compiler then reads .first, and the stage is dropped once")
+    func initializeFirstFillsVacant() {
+        var plain = Stage2<WithFlag, WithPointer>.vacant
+        Stage2.initializeFirst(&plain, WithFlag(word: 0x0A0B_0C0D, flag: false))
+        guard case .first(let value) = plain else { Issue.record("a filled .vacant did not read as .first"); return }
+        #expect(value.word == 0x0A0B_0C0D && !value.flag)
+
+        let trace = Trace()
+        do {
+            var stage = Stage2<Tracked, Tracked>.vacant
+            Stage2.initializeFirst(&stage, Tracked("a", trace, readyAt: nil))
+            #expect(trace.entries.isEmpty)
+            withUnsafeMutablePointer(to: &stage) { p in
+                #expect(p.isFirstStage())
+                p.replaceFirstStage { Tracked("b", trace, readyAt: nil) }
+            }
+            _ = consume stage
+        }
+        #expect(trace.entries == ["drop a", "drop b"])
+    }
 }
 
 @Suite("Layout invariant: OPTIONAL-LAYOUT (payload at offset 0; a tag byte after it only without spare patterns)")

@@ -22,7 +22,8 @@ public struct Deferred<F: Future & ~Copyable>: ~Copyable, Future {
     /// A future that `make` builds when it is first polled.
     @inline(__always)
     public init(_ make: @escaping () -> F) {
-        stage = .first(make)
+        stage = .vacant
+        Stage2.initializeFirst(&stage, make)
     }
 
     /// Builds the future on the first poll (in place), then polls it where it lies.

@@ -160,7 +160,8 @@ struct JoinChild<F: Future & ~Copyable>: ~Copyable {
 
     @inline(__always)
     init(_ future: consuming F) {
-        stage = .first(future)
+        stage = .vacant
+        Stage2.initializeFirst(&stage, future)
     }
 
     /// Polls the child where it lies if it still runs; `true` once it has

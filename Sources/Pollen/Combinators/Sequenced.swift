@@ -22,7 +22,8 @@ public struct Sequenced<Earlier: Future & ~Copyable, Next: Future & ~Copyable>: 
     /// `earlier`, then the future `makeNext` builds once `earlier` has completed.
     @inline(__always)
     public init(_ earlier: consuming Earlier, then makeNext: @escaping () -> Next) {
-        stage = .first(WithNext(future: earlier, makeNext: makeNext))
+        stage = .vacant
+        Stage2.initializeFirst(&stage, WithNext(future: earlier, makeNext: makeNext))
     }
 
     /// Polls the live stage where it lies.
@@ -69,8 +70,19 @@ public struct SequencedPerform<Earlier: Future & ~Copyable>: ~Copyable, Future {
     /// `earlier`, then `action()`.
     @inline(__always)
     public init(_ earlier: consuming Earlier, then action: @escaping () -> Void) {
-        self.earlier = .some(earlier)
+        // `nil`, then filled in place: `self.earlier = .some(earlier)` builds the
+        // optional in a temporary first (see `Stage2.initializeFirst`); the
+        // nesting test's 8 levels took 1,512 B of stack to spawn that way, and
+        // 2,736 B to run, against 1,272 B and 2,080 B.
+        self.earlier = nil
         self.action = action
+        Self.fill(&self.earlier, earlier)
+    }
+
+    /// Moves `value` into the `nil` optional at `slot` (OPTIONAL-LAYOUT).
+    @inline(__always)
+    static func fill(_ slot: UnsafeMutablePointer<Earlier?>, _ value: consuming Earlier) {
+        slot.initializeSome(value)
     }
 
     /// Polls `Earlier`; when it completes, drops it, runs the action and completes.
