@@ -69,6 +69,14 @@ extension UnsafeMutablePointer where Pointee: ~Copyable {
         UnsafePointer((UnsafeMutableRawPointer(self) + TaskSlot<Task>.stateOffset).assumingMemoryBound(to: Atomic<UInt8>.self))
     }
 
+    /// The slot's task, in place: the payload of `task` (OPTIONAL-LAYOUT: at
+    /// offset 0 of the optional, which is the slot's first field). Only while
+    /// the slot holds a task.
+    @inline(__always)
+    func taskInPlace<Task: Future & ~Copyable>() -> UnsafeMutablePointer<Task> where Pointee == TaskSlot<Task> {
+        UnsafeMutableRawPointer(self).assumingMemoryBound(to: Task.self)
+    }
+
     /// The slot's state (acquire: what the state publishes is visible).
     @inline(__always)
     func currentState<Task: Future & ~Copyable>() -> SlotState where Pointee == TaskSlot<Task> {
