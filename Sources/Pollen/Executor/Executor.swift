@@ -572,36 +572,16 @@ public struct Executor<let maskWords: Int>: ~Copyable {
 
     /// Wakes every task whose deadline is at or before `now`.
     static func fireTimers(_ core: UnsafeMutablePointer<ExecutorCore>, now: Instant) -> Bool {
-        // `fireRegister` and the queue's `expire` leave `dueBound` exact.
-        var fired = false
-        if ExecutorCore.registerDeadline(core) <= now { fired = fireRegister(core) }
-        if core.pointee.timersArmed && ExecutorCore.expireTimers(core, now: now) { fired = true }
-        return fired
-    }
-
-    /// Schedules every task in the deadline register and empties it. Returns whether
-    /// it held any.
-    static func fireRegister(_ core: UnsafeMutablePointer<ExecutorCore>) -> Bool {
-        // The register is empty now: the bound is the queue's earliest entry.
+        // With a queue attached, its code fires both the register (whose deadline
+        // its table keeps) and its entries, and leaves `dueBound` exact: an
+        // executor without a queue links none of that.
         if let table = core.pointee.queue {
-            table.pointee.registerDeadline = .distantFuture
-            core.pointee.dueBound = table.pointee.earliest
-        } else {
-            core.pointee.dueBound = .distantFuture
+            // Safety: as in `ExecutorCore.updateTimer`.
+            return table.pointee.code.unsafelyUnwrapped.expire(UnsafeMutableRawPointer(core), now.ticks)
         }
-        let groups = UnsafePointer(core.pointee.groups.unsafelyUnwrapped)
-        var any: UInt32 = 0
-        for g in 0..<maskWords {
-            let group = groups + g
-            let bits = group.registered.pointee.load(ordering: .relaxed)
-            if bits == 0 { continue }
-            any |= bits
-            group.registered.pointee.store(0, ordering: .relaxed)
-            group.ready.pointee.publishingOr(bits)
-            if maskWords > 1 {
-                groups.head.pointee.summary.publishingOr(1 &<< UInt32(truncatingIfNeeded: g))
-            }
-        }
-        return any != 0
+        // Without one, `dueBound` is the register's deadline.
+        guard core.pointee.dueBound <= now else { return false }
+        core.pointee.dueBound = .distantFuture
+        return ExecutorCore.fireRegister(core, groupCount: maskWords)
     }
 }

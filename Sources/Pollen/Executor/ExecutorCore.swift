@@ -224,11 +224,25 @@ public struct ExecutorCore {
         if deadline < core.pointee.dueBound { core.pointee.dueBound = deadline }
     }
 
-    /// Removes every queue entry whose deadline is at or before `now`, scheduling its
-    /// slot. Returns whether it scheduled any.
-    static func expireTimers(_ core: UnsafeMutablePointer<ExecutorCore>, now: Instant) -> Bool {
-        guard let table = core.pointee.queue else { return false }
-        // Safety: as in `updateTimer`.
-        return table.pointee.code.unsafelyUnwrapped.expire(UnsafeMutableRawPointer(core), now.ticks)
+    /// Schedules every task in the deadline register and empties it; the caller
+    /// resets the register's deadline. Returns whether it held any. `groupCount`:
+    /// a constant in the executor's (specialized) code, the core's in the queue's.
+    @inline(__always)
+    static func fireRegister(_ core: UnsafeMutablePointer<ExecutorCore>, groupCount: Int) -> Bool {
+        // Safety: PINNED; set by the first attach.
+        let groups = UnsafePointer(core.pointee.groups.unsafelyUnwrapped)
+        var any: UInt32 = 0
+        for g in 0..<groupCount {
+            let group = groups + g
+            let bits = group.registered.pointee.load(ordering: .relaxed)
+            if bits == 0 { continue }
+            any |= bits
+            group.registered.pointee.store(0, ordering: .relaxed)
+            group.ready.pointee.publishingOr(bits)
+            if groupCount > 1 {
+                groups.head.pointee.summary.publishingOr(1 &<< UInt32(truncatingIfNeeded: g))
+            }
+        }
+        return any != 0
     }
 }

@@ -75,7 +75,8 @@ struct TimerQueueCode {
     /// ``TimerTable/updateEntries(_:slot:deadline:groups:groupCount:)`` (the
     /// deadline as ticks).
     let update: @convention(c) (UnsafeMutableRawPointer, UInt16, UInt64) -> Bool
-    /// ``TimerTable/expireEntries(_:now:groups:)`` (`now` as ticks).
+    /// Fires the deadline register if its deadline (kept in the table) passed,
+    /// then ``TimerTable/expireEntries(_:now:groups:)`` (`now` as ticks).
     let expire: @convention(c) (UnsafeMutableRawPointer, UInt64) -> Bool
 
     /// The code of every ``TimerQueue`` (the table does not depend on the capacity).
@@ -105,10 +106,19 @@ struct TimerQueueCode {
                 return kept
             },
             expire: { core, now in
+                // The register (whose deadline the table keeps), then the entries.
                 let core = core.assumingMemoryBound(to: ExecutorCore.self)
-                let groups = UnsafePointer(core.pointee.groups.unsafelyUnwrapped)
                 let table = core.pointee.queue.unsafelyUnwrapped
-                let fired = TimerTable.expireEntries(table, now: Instant(ticks: now), groups: groups)
+                let now = Instant(ticks: now)
+                var fired = false
+                if table.pointee.registerDeadline <= now {
+                    table.pointee.registerDeadline = .distantFuture
+                    fired = ExecutorCore.fireRegister(core, groupCount: core.pointee.groupCount)
+                }
+                if table.pointee.count != 0 {
+                    let groups = UnsafePointer(core.pointee.groups.unsafelyUnwrapped)
+                    if TimerTable.expireEntries(table, now: now, groups: groups) { fired = true }
+                }
                 core.pointee.timersArmed = table.pointee.count != 0
                 // Exact: `earliest` is (recomputed when any entry was due), the register too.
                 core.pointee.dueBound = min(table.pointee.earliest, table.pointee.registerDeadline)
