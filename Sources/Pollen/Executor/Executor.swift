@@ -189,7 +189,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
         guard !pool.link.isAttached else { throw .alreadyAttached(pool: pool.link.name) }
         let limit = Self.slotCapacity
         // The slots used and bytes so far are sums over the pool list (not stored).
-        let (last, slotsUsed, poolBytes) = core.tally()
+        let (last, slotsUsed, poolBytes) = ExecutorCore.tally(core.pools)
         // Wrapping arithmetic: slotsUsed ≤ limit and poolBytes ≤ budget always hold.
         guard capacity <= limit &- slotsUsed else {
             throw .slotsExceeded(pool: pool.link.name, capacity: capacity, alreadyUsed: slotsUsed, limit: limit)

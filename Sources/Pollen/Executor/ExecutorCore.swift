@@ -75,17 +75,18 @@ public struct ExecutorCore {
     let storedRamBudget: UInt
 
     /// Slots handed to attached pools so far (the end of the last pool's range).
-    public var slotsUsed: Int { tally().slots }
+    public var slotsUsed: Int { Self.tally(pools).slots }
     /// Bytes of RAM of the attached pools.
-    public var poolBytes: Int { tally().bytes }
+    public var poolBytes: Int { Self.tally(pools).bytes }
 
-    /// The last attached pool, the slots used and the pools' bytes: one walk of
-    /// the pool list (a handful of pools, at start-up and in reports).
-    @inline(__always)
-    func tally() -> (last: UnsafeMutablePointer<PoolLink>?, slots: Int, bytes: Int) {
+    /// The last pool of the list starting at `first`, the slots used and the
+    /// pools' bytes: one walk (a handful of pools, at start-up and in reports).
+    /// Passed the list, not the core: a call on the core may copy it.
+    @inline(never)
+    static func tally(_ first: UnsafeMutablePointer<PoolLink>?) -> (last: UnsafeMutablePointer<PoolLink>?, slots: Int, bytes: Int) {
         var last: UnsafeMutablePointer<PoolLink>? = nil
         var bytes = 0
-        var link = pools
+        var link = first
         while let l = link {
             bytes &+= l.pointee.bytes
             last = l
@@ -158,7 +159,7 @@ public struct ExecutorCore {
             out.write(", "); out.write(l.pointee.bytes); out.write(" bytes\n")
             link = l.pointee.next
         }
-        let (_, slots, bytes) = tally()
+        let (_, slots, bytes) = Self.tally(pools)
         out.write("slots: "); out.write(slots); out.write(" of "); out.write(groupCount &* 32)
         out.write("; pool RAM: "); out.write(bytes); out.write(" bytes")
         if let budget = ramBudget { out.write(" of "); out.write(budget) }
