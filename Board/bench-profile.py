@@ -174,8 +174,8 @@ def category(pc):
         if name.startswith('Executor.runReady'):
             return 'pass: call (runReady(tasks) forwards core.now)'
         if name.startswith(('Executor.run', 'Executor.fireTimers', 'Executor.hasReadyTasks', 'Executor.nextDeadline',
-                            'Executor.fireRegister', 'Executor.register', 'ExecutorCore.updateTimer',
-                            'ExecutorCore.expireTimers')):
+                            'Executor.fireRegister', 'Executor.register', 'Executor.keepDeadline',
+                            'ExecutorCore.fireRegister', 'ExecutorCore.updateTimer', 'ExecutorCore.expireTimers')):
             return 'run loop (clock, timers, ready check)'
         if name.startswith(('CortexMPlatform', 'TicklessPlatform', 'InterruptPlatform', 'HandoffPlatform',
                             'static TicklessClock', 'TicklessClock', 'static Board.readCounter', 'Board.readCounter',

@@ -1,4 +1,4 @@
-import Pollen
+@testable import Pollen
 import PollenHost
 import Testing
 
@@ -37,9 +37,29 @@ struct LayoutTests {
     func executorRam() {
         let e1 = MemoryLayout<Executor<1>>.size, e8 = MemoryLayout<Executor<8>>.size
         let group = MemoryLayout<WakeGroup>.stride
-        print("layout: Executor<1> (32 slots) \(e1) B, Executor<8> (256 slots) \(e8) B, wake group \(group) B, waker \(MemoryLayout<Waker>.size) B")
+        print("layout: Executor<1> (32 slots) \(e1) B, Executor<8> (256 slots) \(e8) B, wake group \(group) B, core \(MemoryLayout<ExecutorCore>.size) B, waker \(MemoryLayout<Waker>.size) B")
         #expect(group == 44)                    // 4 ready + 32 generations + 4 register + 4 pass snapshot
         #expect(e8 - e1 <= 7 * group)         // only the wake groups grow
-        #expect(e1 <= group + 152)            // + head (summary, pend hook) + core (with `dueBound`, 8 B)
+        // The core, field by field: the "timers armed" flag (2 bytes) and the group
+        // count (1) padded to a word, three pointers (group 0, the pool list, the
+        // timer queue's table), two instants of two words each (`dueBound`, `now`),
+        // and the RAM budget word. (32-bit Arm: 4 + 12 + 16 + 4 = 36; this 64-bit
+        // host: 8 + 24 + 16 + 8 = 56.)
+        let word = MemoryLayout<UInt>.size
+        #expect(MemoryLayout<ExecutorCore>.size == word + 3 * word + 16 + word)
+        // Word-aligned (the instants are word pairs), so on 32-bit targets the core
+        // follows the 52 bytes of head and group 0 with no padding: 88 bytes in all.
+        #expect(MemoryLayout<ExecutorCore>.alignment == MemoryLayout<UInt>.alignment)
+        #expect(Executor<1>.coreOffset == alignedUp(MemoryLayout<ExecutorHead>.stride + group, to: word))
+        #expect(e1 == Executor<1>.coreOffset + MemoryLayout<ExecutorCore>.size)
+    }
+
+    @Test("a timer queue carries its own bookkeeping: the executor keeps one pointer and one flag for it")
+    func timerQueueRam() {
+        // The table (earliest entry, the register's earliest deadline, the code
+        // pointers, capacity, count, overflows, peak demand), then the entries.
+        let word = MemoryLayout<UInt>.size
+        #expect(MemoryLayout<TimerTable>.size == 16 + 2 * word + 4 * word)
+        #expect(MemoryLayout<TimerQueue<4>>.size == TimerTable.entriesOffset + MemoryLayout<InlineArray<4, TimerEntry>>.size)
     }
 }

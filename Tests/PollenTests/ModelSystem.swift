@@ -443,9 +443,9 @@ struct RealSystem<let words: Int, let pad: Int, let queueCapacity: Int>: SystemU
 
     func timerEntries() -> (queue: [Int: UInt64], registered: Set<Int>) {
         var queue: [Int: UInt64] = [:]
-        let table = executor.pointee.core.timers
-        if let entries = table.entries {
-            for i in 0..<table.count { queue[Int(entries[i].slot)] = entries[i].deadline.ticks }
+        if let table = executor.pointee.core.queue {
+            let entries = TimerTable.entries(table)
+            for i in 0..<table.pointee.count { queue[Int(entries[i].slot)] = entries[i].deadline.ticks }
         }
         var registered: Set<Int> = []
         for group in 0..<words {

@@ -106,7 +106,9 @@ import Synchronization
 ///
 /// Fixed RAM: `MemoryLayout<Executor<maskWords>>.size` (the head: summary word and
 /// pend hook; per 32 slots: 4 bytes of ready bits, 32 of generations, 4 of
-/// deadline-register bits, 4 of pass snapshot; plus the core's bookkeeping).
+/// deadline-register bits, 4 of pass snapshot; plus the core's bookkeeping, 36
+/// bytes on 32-bit targets): 88 bytes for `Executor<1>` on Cortex-M. An attached
+/// ``TimerQueue`` keeps its own bookkeeping.
 public struct Executor<let maskWords: Int>: ~Copyable {
     // Invariant HEAD-BEFORE-GROUPS: `head` is followed directly by group 0 (checked
     // by `pin`), so wakers find the head from their group.
@@ -142,11 +144,12 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     /// often, the peak demand, and the capacity to use instead. One line, for a
     /// diagnostics task, a test, or a shutdown report.
     public func describeTimerQueue<Output: TextOutput & ~Copyable>(to out: inout Output) {
-        if core.timers.capacity == 0 {
+        let timers = core.timers
+        if timers.capacity == 0 {
             out.write("timer queue: none; deadlines wait in the deadline register (each time the earliest passes, every task waiting on time is polled)\n")
             return
         }
-        out.write("timer queue: capacity "); out.write(core.timers.capacity)
+        out.write("timer queue: capacity "); out.write(timers.capacity)
         if core.timerOverflows == 0 {
             out.write(", never full\n")
             return
@@ -157,7 +160,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
         out.write(core.timerPeakDemand); out.write("\n")
     }
     /// Deadlines currently armed in the timer queue.
-    public var armedTimers: Int { core.timers.count }
+    public var armedTimers: Int { core.queue?.pointee.count ?? 0 }
     /// Tasks whose deadline waits in the deadline register.
     public var registeredDeadlines: Int {
         var n = 0
@@ -185,28 +188,27 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     ) throws(CapacityError) -> PoolRef<Task, capacity> {
         guard !pool.link.isAttached else { throw .alreadyAttached(pool: pool.link.name) }
         let limit = Self.slotCapacity
+        // The slots used and bytes so far are sums over the pool list (not stored).
+        let (last, slotsUsed, poolBytes) = ExecutorCore.tally(core.pools)
         // Wrapping arithmetic: slotsUsed ≤ limit and poolBytes ≤ budget always hold.
-        guard capacity <= limit &- core.slotsUsed else {
-            throw .slotsExceeded(pool: pool.link.name, capacity: capacity, alreadyUsed: core.slotsUsed, limit: limit)
+        guard capacity <= limit &- slotsUsed else {
+            throw .slotsExceeded(pool: pool.link.name, capacity: capacity, alreadyUsed: slotsUsed, limit: limit)
         }
-        if let budget = core.ramBudget, pool.link.bytes > budget &- core.poolBytes {
+        if let budget = core.ramBudget, pool.link.bytes > budget &- poolBytes {
             throw .ramBudgetExceeded(pool: pool.link.name, bytes: pool.link.bytes,
-                                     alreadyUsed: core.poolBytes, budget: budget)
+                                     alreadyUsed: poolBytes, budget: budget)
         }
         pin()
-        pool.link.base = core.slotsUsed
+        pool.link.base = slotsUsed
         pool.link.executor = withUnsafeMutablePointer(to: &core) { $0 }
         let link = withUnsafeMutablePointer(to: &pool.link) { $0 }
         // Append, so the capacity report lists pools in attach (= slot) order.
-        if var last = core.pools {
-            while let next = last.pointee.next { last = next }
+        if let last {
             last.pointee.next = link
         } else {
             core.pools = link
         }
-        core.slotsUsed &+= capacity
-        core.poolBytes &+= pool.link.bytes
-        return PoolRef(pool: pool.pinnedAddress, base: pool.link.base)
+        return PoolRef(pool: pool.pinnedAddress, base: slotsUsed)
     }
 
     /// Attaches a queue for exact per-task deadlines (see ``TimerQueue``). Without
@@ -214,13 +216,18 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     /// code is linked. Attaching again replaces the queue (only before any deadline
     /// is armed). Set-up only.
     public mutating func attach<let capacity: Int>(timers queue: inout TimerQueue<capacity>) {
-        precondition(core.timers.count == 0, "Executor: replace the timer queue before any deadline is armed")
+        precondition(!core.timersArmed, "Executor: replace the timer queue before any deadline is armed")
         pin()
-        core.timers.entries = withUnsafeMutablePointer(to: &queue.entries) {
-            UnsafeMutableRawPointer($0).assumingMemoryBound(to: TimerEntry.self)
-        }
-        core.timers.capacity = capacity
-        core.timers.code = .standard
+        let table = withUnsafeMutablePointer(to: &queue.table) { $0 }
+        precondition(withUnsafeMutablePointer(to: &queue.entries) { UnsafeMutableRawPointer($0) }
+                        == UnsafeMutableRawPointer(table) + TimerTable.entriesOffset,
+                     "TimerQueue: unexpected layout (see `TimerTable.entriesOffset`)")
+        table.pointee.capacity = capacity
+        table.pointee.code = .standard
+        // The register's deadline so far: `dueBound` without a queue (set by `pin`),
+        // the replaced queue's otherwise.
+        table.pointee.registerDeadline = withUnsafeMutablePointer(to: &core) { ExecutorCore.registerDeadline($0) }
+        core.queue = table
     }
 
     /// Writes what is attached: every pool with its slots and bytes, the totals
@@ -446,7 +453,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     @discardableResult @inline(__always)
     public func runRound<Tasks: TaskSet>(_ tasks: Tasks, now: Instant) -> Instant? {
         let core = corePointer
-        if core.pointee.timers.earliest <= now || core.pointee.registerDeadline <= now {
+        if core.pointee.dueBound <= now {
             _ = Self.fireTimers(core, now: now)
         }
         Self.runPass(core, tasks, now: now)
@@ -534,55 +541,47 @@ public struct Executor<let maskWords: Int>: ~Copyable {
         case .completed:
             return true
         case .pending:
-            // One scan of the queue sets, moves or drops the task's entry (skipped
-            // when the task has no deadline and none is armed); a deadline without
-            // an entry goes to the register.
-            if context.deadline != .distantFuture || core.pointee.timers.count != 0,
-               !ExecutorCore.updateTimer(core, slot: UInt16(truncatingIfNeeded: slot), deadline: context.deadline) {
-                register(core, slot: slot, deadline: context.deadline)
+            // Skipped when the task has no deadline and none is armed (a byte
+            // test); out of line otherwise, so the pass's loop keeps its registers.
+            // (Passed group 0, which the loop holds anyway, not the core.)
+            if context.deadline != .distantFuture || core.pointee.timersArmed {
+                keepDeadline(groups, slot: slot, deadline: context.deadline)
             }
             return true
         }
     }
 
-    /// Keeps a deadline that has no queue entry in the deadline register. (With a
-    /// queue attached that is an overflow, which the queue's code has counted.)
+    /// Records the deadline of the task in `slot` after a poll: one scan of the
+    /// queue sets, moves or drops its entry; a deadline without an entry goes to
+    /// the deadline register. Called with group 0, which the pass holds anyway.
     @inline(never)
-    static func register(_ core: UnsafeMutablePointer<ExecutorCore>, slot: Int, deadline: Instant) {
-        let group = UnsafePointer(core.pointee.groups.unsafelyUnwrapped) + (slot &>> 5)
+    static func keepDeadline(_ groups: UnsafePointer<WakeGroup>, slot: Int, deadline: Instant) {
+        // Safety: as in `groups(ofCore:)`, backwards.
+        let core = (UnsafeMutableRawPointer(mutating: groups) - MemoryLayout<ExecutorHead>.stride + coreOffset)
+            .assumingMemoryBound(to: ExecutorCore.self)
+        if ExecutorCore.updateTimer(core, slot: UInt16(truncatingIfNeeded: slot), deadline: deadline) { return }
+        // The deadline register: the slot's bit, and its earliest deadline (with a
+        // queue attached this is an overflow, which the queue's code has counted,
+        // and whose deadline it has kept as the register's in its table; without
+        // one, `dueBound` is the register's deadline).
+        let group = groups + (slot &>> 5)
         let bits = group.registered.pointee.load(ordering: .relaxed)
         group.registered.pointee.store(bits | 1 &<< UInt32(truncatingIfNeeded: slot & 31), ordering: .relaxed)
-        if deadline < core.pointee.registerDeadline { core.pointee.registerDeadline = deadline }
         ExecutorCore.lowerDueBound(core, to: deadline)
     }
 
     /// Wakes every task whose deadline is at or before `now`.
     static func fireTimers(_ core: UnsafeMutablePointer<ExecutorCore>, now: Instant) -> Bool {
-        // `fireRegister` and the queue's `expire` leave `dueBound` exact.
-        var fired = false
-        if core.pointee.registerDeadline <= now { fired = fireRegister(core) }
-        if core.pointee.timers.count != 0 && ExecutorCore.expireTimers(core, now: now) { fired = true }
-        return fired
-    }
-
-    /// Schedules every task in the deadline register and empties it. Returns whether
-    /// it held any.
-    static func fireRegister(_ core: UnsafeMutablePointer<ExecutorCore>) -> Bool {
-        core.pointee.registerDeadline = .distantFuture
-        core.pointee.dueBound = core.pointee.timers.earliest   // the register is empty now
-        let groups = UnsafePointer(core.pointee.groups.unsafelyUnwrapped)
-        var any: UInt32 = 0
-        for g in 0..<maskWords {
-            let group = groups + g
-            let bits = group.registered.pointee.load(ordering: .relaxed)
-            if bits == 0 { continue }
-            any |= bits
-            group.registered.pointee.store(0, ordering: .relaxed)
-            group.ready.pointee.publishingOr(bits)
-            if maskWords > 1 {
-                groups.head.pointee.summary.publishingOr(1 &<< UInt32(truncatingIfNeeded: g))
-            }
+        // With a queue attached, its code fires both the register (whose deadline
+        // its table keeps) and its entries, and leaves `dueBound` exact: an
+        // executor without a queue links none of that.
+        if let table = core.pointee.queue {
+            // Safety: as in `ExecutorCore.updateTimer`.
+            return table.pointee.code.unsafelyUnwrapped.expire(UnsafeMutableRawPointer(core), now.ticks)
         }
-        return any != 0
+        // Without one, `dueBound` is the register's deadline.
+        guard core.pointee.dueBound <= now else { return false }
+        core.pointee.dueBound = .distantFuture
+        return ExecutorCore.fireRegister(core, groupCount: maskWords)
     }
 }

@@ -120,3 +120,24 @@ struct InvertedInstant {
         set { bits = ~newValue.ticks }
     }
 }
+
+/// An ``Instant`` stored as two 32-bit words, so that it needs only 4-byte
+/// alignment on 32-bit targets (a `UInt64` needs 8 there). The executor's core
+/// holds its instants this way: with them the core is word-aligned and follows
+/// the wake groups directly, without the 4 bytes of padding an 8-byte-aligned
+/// core needs after a 52-byte head and group. On Cortex-M the pair is still
+/// read and written with one `ldrd`/`strd` (word alignment suffices for them).
+/// Zeroed memory reads as ``Instant/zero``.
+struct WordInstant {
+    var low: UInt32 = 0
+    var high: UInt32 = 0
+
+    /// The instant.
+    var instant: Instant {
+        @inline(__always) get { Instant(ticks: widen(high) &<< (32 as UInt64) | widen(low)) }
+        @inline(__always) set {
+            low = UInt32(truncatingIfNeeded: newValue.ticks)
+            high = UInt32(truncatingIfNeeded: newValue.ticks &>> (32 as UInt64))
+        }
+    }
+}

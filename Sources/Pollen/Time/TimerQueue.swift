@@ -48,25 +48,35 @@ public struct TimerEntry: Sendable {
 /// instead ("timer queue: capacity 1, overflowed 3 times (peak demand 2 tasks); …
 /// raise the TimerQueue capacity to 2"). Size the queue to the number of tasks that
 /// wait on time at once and the counter stays at zero.
+///
+/// RAM: the entries (16 bytes each on 32-bit Arm) and the table's bookkeeping
+/// (``TimerTable``: 40 bytes there), which the executor reaches through one
+/// pointer: an executor without a queue pays none of it.
 public struct TimerQueue<let capacity: Int>: ~Copyable {
+    /// The bookkeeping; the entries follow it (``TimerTable/entriesOffset``,
+    /// checked by `Executor.attach(timers:)`).
+    var table: TimerTable
     var entries: InlineArray<capacity, TimerEntry>
 
     /// An empty queue.
     public init() {
+        table = TimerTable()
         entries = InlineArray(repeating: TimerEntry(deadline: .distantFuture, slot: 0))
     }
 }
 
 /// The queue's code, reached only through the function pointers that
-/// `Executor.attach(timers:)` stores: an executor that never attaches a queue
-/// links none of it (on Cortex-M that is about 400 bytes of flash). Plain C
-/// function pointers, so storing them allocates nothing. Each takes the
-/// executor's core (which holds the table and the wake groups).
+/// `Executor.attach(timers:)` stores in the queue's table: an executor that never
+/// attaches a queue links none of it (on Cortex-M that is about 400 bytes of
+/// flash). Plain C function pointers, so storing them allocates nothing. Each
+/// takes the executor's core (which points to the table and holds the wake
+/// groups' address).
 struct TimerQueueCode {
-    /// ``TimerTable/updateEntries(slot:deadline:groups:groupCount:)`` (the deadline
-    /// as ticks).
+    /// ``TimerTable/updateEntries(_:slot:deadline:groups:groupCount:)`` (the
+    /// deadline as ticks).
     let update: @convention(c) (UnsafeMutableRawPointer, UInt16, UInt64) -> Bool
-    /// ``TimerTable/expireEntries(now:groups:)`` (`now` as ticks).
+    /// Fires the deadline register if its deadline (kept in the table) passed,
+    /// then ``TimerTable/expireEntries(_:now:groups:)`` (`now` as ticks).
     let expire: @convention(c) (UnsafeMutableRawPointer, UInt64) -> Bool
 
     /// The code of every ``TimerQueue`` (the table does not depend on the capacity).
@@ -74,32 +84,55 @@ struct TimerQueueCode {
         TimerQueueCode(
             update: { core, slot, deadline in
                 let core = core.assumingMemoryBound(to: ExecutorCore.self)
-                // Safety: PINNED; the groups are set by the first attach, before any slot exists.
+                // Safety: PINNED; the groups are set by the first attach, before any
+                // slot exists, and the table by `attach(timers:)`, with this code.
                 let groups = UnsafePointer(core.pointee.groups.unsafelyUnwrapped)
-                let groupCount = core.pointee.groupCount
-                let kept = core.pointee.timers.updateEntries(slot: slot, deadline: Instant(ticks: deadline),
-                                                             groups: groups, groupCount: groupCount)
-                if core.pointee.timers.count == 0 {
+                let table = core.pointee.queue.unsafelyUnwrapped
+                let kept = TimerTable.updateEntries(table, slot: slot, deadline: Instant(ticks: deadline),
+                                                    groups: groups, groupCount: core.pointee.groupCount)
+                // No entry for a deadline: it goes to the register (the caller
+                // sets the slot's bit), whose earliest deadline the table keeps.
+                if !kept && Instant(ticks: deadline) < table.pointee.registerDeadline {
+                    table.pointee.registerDeadline = Instant(ticks: deadline)
+                }
+                let count = table.pointee.count
+                core.pointee.timersArmed = count != 0
+                if count == 0 {
                     // The last entry gone: the register's deadline is the bound (exact).
-                    core.pointee.dueBound = core.pointee.registerDeadline
+                    core.pointee.dueBound = table.pointee.registerDeadline
                 } else {
-                    ExecutorCore.lowerDueBound(core, to: core.pointee.timers.earliest)
+                    ExecutorCore.lowerDueBound(core, to: table.pointee.earliest)
                 }
                 return kept
             },
             expire: { core, now in
+                // The register (whose deadline the table keeps), then the entries.
                 let core = core.assumingMemoryBound(to: ExecutorCore.self)
-                let groups = UnsafePointer(core.pointee.groups.unsafelyUnwrapped)
-                let fired = core.pointee.timers.expireEntries(now: Instant(ticks: now), groups: groups)
+                let table = core.pointee.queue.unsafelyUnwrapped
+                let now = Instant(ticks: now)
+                var fired = false
+                if table.pointee.registerDeadline <= now {
+                    table.pointee.registerDeadline = .distantFuture
+                    fired = ExecutorCore.fireRegister(core, groupCount: core.pointee.groupCount)
+                }
+                if table.pointee.count != 0 {
+                    let groups = UnsafePointer(core.pointee.groups.unsafelyUnwrapped)
+                    if TimerTable.expireEntries(table, now: now, groups: groups) { fired = true }
+                }
+                core.pointee.timersArmed = table.pointee.count != 0
                 // Exact: `earliest` is (recomputed when any entry was due), the register too.
-                core.pointee.dueBound = min(core.pointee.timers.earliest, core.pointee.registerDeadline)
+                core.pointee.dueBound = min(table.pointee.earliest, table.pointee.registerDeadline)
                 return fired
             })
     }
 }
 
-/// The non-generic timer bookkeeping inside an executor: the attached queue's
-/// entries (if any), how many are in use, and the queue's code.
+/// The non-generic timer bookkeeping of a ``TimerQueue``, at its start (its
+/// entries follow): how many entries it has and uses, their earliest deadline,
+/// the deadline register's earliest deadline, the queue's code and the overflow
+/// statistics. The executor reaches it through one pointer (`ExecutorCore.queue`)
+/// and keeps only a flag for "any entry" (`ExecutorCore.timersArmed`), which
+/// the pass tests after every poll. ``ExecutorCore/timers`` returns a copy.
 public struct TimerTable {
     /// No entry is due before this instant (``Instant/distantFuture`` when empty).
     /// A lower bound, kept cheaply: an update lowers it, a removal leaves it (unless
@@ -110,14 +143,20 @@ public struct TimerTable {
         set { storedEarliest.instant = newValue }
     }
     var storedEarliest = InvertedInstant()
-    /// Invariant PINNED: the attached ``TimerQueue`` stays at this address.
-    var entries: UnsafeMutablePointer<TimerEntry>?
-    /// Entries available (0 without a queue).
-    public internal(set) var capacity: Int = 0
-    /// Entries in use (they are `entries[0..<count]`).
-    public internal(set) var count: Int = 0
-    /// The queue's code; `nil` until a queue is attached.
+    /// The deadline register's earliest deadline (see ``TimerQueue``), a lower
+    /// bound; kept here while a queue is attached (without one, the executor's
+    /// `dueBound` is it).
+    var registerDeadline: Instant {
+        get { storedRegisterDeadline.instant }
+        set { storedRegisterDeadline.instant = newValue }
+    }
+    var storedRegisterDeadline = InvertedInstant()
+    /// The queue's code; set by `Executor.attach(timers:)`.
     var code: TimerQueueCode?
+    /// Entries available.
+    public internal(set) var capacity: Int = 0
+    /// Entries in use (the first `count` entries).
+    public internal(set) var count: Int = 0
     /// Deadlines that found the queue full (and went to the deadline register).
     public internal(set) var overflows: Int = 0
     /// Most tasks seen waiting on a deadline at once (queue entries plus the deadline
@@ -125,8 +164,21 @@ public struct TimerTable {
     public internal(set) var peakDemand: Int = 0
 
     init() {
-        entries = nil
         code = nil
+    }
+
+    /// Where a ``TimerQueue``'s entries start, from its table (Swift lays out the
+    /// queue's two fields in order; `Executor.attach(timers:)` checks it).
+    static var entriesOffset: Int {
+        alignedUp(MemoryLayout<TimerTable>.size, to: MemoryLayout<TimerEntry>.alignment)
+    }
+
+    /// The entries of the queue whose table is at `table`.
+    @inline(__always)
+    static func entries(_ table: UnsafeMutablePointer<TimerTable>) -> UnsafeMutablePointer<TimerEntry> {
+        // Safety: the table is the first field of a pinned TimerQueue (checked by
+        // `attach(timers:)`), its `capacity` entries follow at `entriesOffset`.
+        (UnsafeMutableRawPointer(table) + entriesOffset).assumingMemoryBound(to: TimerEntry.self)
     }
 
     // MARK: The queue's code (reached through `TimerQueueCode` only)
@@ -135,46 +187,51 @@ public struct TimerTable {
     /// bound, corrected by the next `expire`) unless it empties the table. A
     /// deadline that finds the queue full is counted as an overflow, with the
     /// demand: entries plus registered tasks (this one included).
-    mutating func updateEntries(slot: UInt16, deadline: Instant, groups: UnsafePointer<WakeGroup>,
-                                groupCount: Int) -> Bool {
-        guard let e = entries else { return deadline == .distantFuture }
+    static func updateEntries(_ table: UnsafeMutablePointer<TimerTable>, slot: UInt16, deadline: Instant,
+                              groups: UnsafePointer<WakeGroup>, groupCount: Int) -> Bool {
+        let e = entries(table)
+        var count = table.pointee.count
         var i = 0
         while i < count && e[i].slot != slot { i &+= 1 }
         if deadline == .distantFuture {
             if i < count {
                 count &-= 1
+                table.pointee.count = count
                 e[i] = e[count]
                 // The last entry gone: no bound left to keep. (Otherwise `expire`,
                 // which runs only while entries remain, would never correct it, and
                 // a stale `earliest` in the past would keep the executor awake.)
-                if count == 0 { earliest = .distantFuture }
+                if count == 0 { table.pointee.earliest = .distantFuture }
             }
             return true
         }
         if i == count {
-            guard count < capacity else {
-                overflows &+= 1
+            guard count < table.pointee.capacity else {
+                table.pointee.overflows &+= 1
                 var demand = count
                 for g in 0..<groupCount {
                     var bits = (groups + g).registered.pointee.load(ordering: .relaxed)
                     if g == Int(slot &>> 5) { bits |= 1 &<< UInt32(slot & 31) }
                     demand &+= bits.nonzeroBitCount
                 }
-                if demand > peakDemand { peakDemand = demand }
+                if demand > table.pointee.peakDemand { table.pointee.peakDemand = demand }
                 return false
             }
-            count &+= 1
+            table.pointee.count = count &+ 1
         }
         e[i] = TimerEntry(deadline: deadline, slot: slot)
-        if deadline < earliest { earliest = deadline }
+        if deadline < table.pointee.earliest { table.pointee.earliest = deadline }
         return true
     }
 
     /// `expire`, and `earliest` recomputed exactly from the entries that stay, in
     /// one scan. An entry is removed when its task ends, so it names the slot's
     /// current task: no generation check is needed.
-    mutating func expireEntries(now: Instant, groups: UnsafePointer<WakeGroup>) -> Bool {
-        guard let e = entries, earliest <= now else { return false }
+    static func expireEntries(_ table: UnsafeMutablePointer<TimerTable>, now: Instant,
+                              groups: UnsafePointer<WakeGroup>) -> Bool {
+        guard table.pointee.earliest <= now else { return false }
+        let e = entries(table)
+        var count = table.pointee.count
         var remaining = Instant.distantFuture
         var fired = 0
         var i = 0
@@ -190,7 +247,8 @@ public struct TimerTable {
                 i &+= 1
             }
         }
-        earliest = remaining
+        table.pointee.count = count
+        table.pointee.earliest = remaining
         return fired > 0
     }
 }
