@@ -58,6 +58,12 @@ __attribute__((noinline)) static void fault_write_hex(uint32_t value) {
     }
 }
 
+void pollen_fail(const uint8_t *message, uint32_t length) {
+    while (length--) pollen_board_write_byte(*message++);
+    pollen_board_write_byte('\n');
+    pollen_exit(1);
+}
+
 /* ------------------------------------------------------------------------- */
 /* Reset                                                                     */
 

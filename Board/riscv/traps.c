@@ -90,6 +90,12 @@ static void fault_report(const char *what, uint32_t value, const char *name,
     pollen_exit(code);
 }
 
+void pollen_fail(const uint8_t *message, uint32_t length) {
+    while (length--) pollen_board_write_byte(*message++);
+    pollen_board_write_byte('\n');
+    pollen_exit(1);
+}
+
 /* ------------------------------------------------------------------------- */
 /* Reset                                                                     */
 
