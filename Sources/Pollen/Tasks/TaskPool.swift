@@ -118,7 +118,11 @@ public struct TaskPool<Task: Future & ~Copyable, let capacity: Int>: ~Copyable {
         throw .poolFull(pool: pool.pointee.link.name, capacity: capacity)
     }
 
-    /// Claims a slot and starts `task` in it. Safe from any context.
+    /// Claims a slot and starts `task` in it. Safe from any context. Always
+    /// inlined, with `PoolRef.spawn`: the future is then built in its slot
+    /// (no copy through the stack, no `memcpy`), and the error's payload only
+    /// where the caller uses it.
+    @inline(__always)
     static func spawn(_ pool: UnsafeMutablePointer<Self>, _ task: consuming Task,
                       as state: SlotState) throws(SpawnError) -> TaskID {
         let index = try claim(pool)
