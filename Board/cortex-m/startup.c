@@ -8,7 +8,7 @@
  *      pollen_stack_high_water_bytes() can later tell how deep it ever went;
  *   4. pollen_board_early_init() (Swift, per board): UART ready to transmit;
  *   5. main() — the Swift `@main` entry point (built with -parse-as-library);
- *   6. if main returns: pollen_exit(0).
+ *   6. if main returns: pollen_exit(its result), 0 for a Swift `@main` that returns.
  *
  * Faults end the run loudly: a line starting with "FATAL:" on the UART, then a
  * non-zero semihosting exit (codes in cortexm.h), so a QEMU test can never hang
@@ -79,22 +79,20 @@ void Reset_Handler(void) {
           so the same pointer carries on. */
     while (p < __bss_end) *p++ = 0;
 
-    /* 3. Paint the stack below our own frame. Stop 32 bytes short of the
-          current stack pointer: that part is live (this function's frame). */
-    uint32_t sp;
+    /* 3. Paint the stack below our own frame. Stop 32 bytes (8 words) short
+          of the current stack pointer: that part is live (this function's
+          frame). The same pointer again: one store loop like the others. */
+    uint32_t *sp;
     __asm volatile("mov %0, sp" : "=r"(sp));
-    for (volatile uint32_t *p = __stack_bottom; (uint32_t)p < sp - 32; ++p) {
-        *p = POLLEN_STACK_PAINT;
-    }
+    for (p = __stack_bottom; p < sp - 8; ) *p++ = POLLEN_STACK_PAINT;
 
     /* 4. Console first, so even a failure in the first line of main is reported. */
     pollen_board_early_init();
 
-    /* 5. The application. */
-    main(0, 0);
-
-    /* 6. main returned: that is success. */
-    pollen_exit(POLLEN_EXIT_SUCCESS);
+    /* 5. The application; 6. if main returns, its result is the exit code:
+          Swift's `main` returns 0 (POLLEN_EXIT_SUCCESS) when the `@main`
+          function returns. */
+    pollen_exit(main(0, 0));
 }
 
 /* ------------------------------------------------------------------------- */

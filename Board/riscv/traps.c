@@ -10,7 +10,7 @@
  *   5. set mstatus.MIE: interrupts on, as on a Cortex-M after reset (no source
  *      is enabled in `mie` yet, so nothing arrives until a driver asks);
  *   6. main() — the Swift `@main` entry point (built with -parse-as-library);
- *   7. if main returns: pollen_exit(0).
+ *   7. if main returns: pollen_exit(its result), 0 for a Swift `@main` that returns.
  *
  * Traps (pollen_trap, called by the trap entry in startup.S with mcause, mepc
  * and the saved frame):
@@ -109,11 +109,10 @@ __attribute__((noreturn, used)) void pollen_reset(void) {
     /* 2. .bss: zero. It starts where .data ends (asserted by the linker script). */
     while (p < __bss_end) *p++ = 0;
 
-    /* 3. Paint the stack below our own frame, 64 bytes short of it. */
-    uint32_t sp = pollen_stack_pointer();
-    for (volatile uint32_t *q = __stack_bottom; (uint32_t)q < sp - 64; ++q) {
-        *q = POLLEN_STACK_PAINT;
-    }
+    /* 3. Paint the stack below our own frame, 64 bytes (16 words) short of
+          it. The same pointer again: one store loop like the others. */
+    volatile uint32_t *sp = (volatile uint32_t *)pollen_stack_pointer();
+    for (p = __stack_bottom; p < sp - 16; ) *p++ = POLLEN_STACK_PAINT;
 
     /* 4. Console first, so even a failure in the first line of main is reported. */
     pollen_board_early_init();
@@ -121,11 +120,10 @@ __attribute__((noreturn, used)) void pollen_reset(void) {
     /* 5. Interrupts on (each source still needs its bit in `mie`). */
     pollen_enable_irq();
 
-    /* 6. The application. */
-    main(0, 0);
-
-    /* 7. main returned: that is success. */
-    pollen_exit(POLLEN_EXIT_SUCCESS);
+    /* 6. The application; 7. if main returns, its result is the exit code:
+          Swift's `main` returns 0 (POLLEN_EXIT_SUCCESS) when the `@main`
+          function returns. */
+    pollen_exit(main(0, 0));
 }
 
 /* ------------------------------------------------------------------------- */
