@@ -6,7 +6,7 @@
 // `TicklessTimerHardware`: the FPGA's prescaled COUNTER on the mps2-an386,
 // TIMER0 at 1 MHz on the micro:bit). It wraps every 2^32 µs (71.6 minutes), so
 // the clock widens it to 64 bits with a count of half-periods, `P`
-// (`pollen_clock_half_periods`, startup.c): the number of times the counter has
+// (`pollen_tickless.half_periods`, startup.c): the number of times the counter has
 // crossed 2^31 or wrapped through 0. Up to date, P's lowest bit equals the
 // counter's top bit. A reading is two loads, P first, then the counter C:
 //
@@ -96,8 +96,12 @@ public protocol TicklessTimerHardware {
 
 // MARK: - The clock
 
-/// Whether `startClock()` has run (thread mode, start-up).
-nonisolated(unsafe) var clockStarted = false
+/// Whether `startClock()` has run (thread mode, start-up). In
+/// `pollen_tickless` (cortexm.h) with the clock's other words.
+var clockStarted: Bool {
+    @inline(__always) get { pollen_tickless_words().pointee.started != 0 }
+    @inline(__always) set { pollen_tickless_words().pointee.started = newValue ? 1 : 0 }
+}
 
 /// The 64-bit microsecond clock over a board's counter (see the file comment).
 public enum TicklessClock {
@@ -201,7 +205,13 @@ public struct AlarmRequester: Sendable {
 /// The thread-mode executor's requested deadline (µs), stored bit-inverted so
 /// that the reset value, 0, means "none" (as `UInt64.max`: never due).
 /// Invariant "alarm table": read and written only with interrupts masked.
-nonisolated(unsafe) var threadAlarmDeadlineInverted: UInt64 = 0
+/// (This and the other single words of the clock and alarm live in one C
+/// global, `pollen_tickless`, cortexm.h: a function using several of them
+/// computes one address.)
+var threadAlarmDeadlineInverted: UInt64 {
+    @inline(__always) get { pollen_tickless_words().pointee.thread_deadline_inverted }
+    @inline(__always) set { pollen_tickless_words().pointee.thread_deadline_inverted = newValue }
+}
 /// The other requesters' deadlines (µs; index 1 ..< 4, executors in interrupt
 /// handlers), valid where `alarmRequested` has the requester's bit. Same invariant.
 nonisolated(unsafe) var alarmDeadlines: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
@@ -226,11 +236,20 @@ var alarmLineTable: UnsafeMutablePointer<UInt32> {
 /// stored by their first request: `program` calls it when set. So an image
 /// whose only requester is the thread-mode executor (blinky) links none of the
 /// table's code. Same invariant.
-nonisolated(unsafe) var alarmOtherRequestsScan: (@convention(c) (UInt64, UInt32, Bool) -> UInt32)? = nil
+var alarmOtherRequestsScan: (@convention(c) (UInt64, UInt32, Bool) -> UInt32)? {
+    @inline(__always) get { pollen_tickless_words().pointee.other_requests_scan }
+    @inline(__always) set { pollen_tickless_words().pointee.other_requests_scan = newValue }
+}
 /// Alarm interrupts taken since start-up (written by the handler only).
-nonisolated(unsafe) var alarmInterruptCount: UInt32 = 0
+var alarmInterruptCount: UInt32 {
+    @inline(__always) get { pollen_tickless_words().pointee.alarm_interrupts }
+    @inline(__always) set { pollen_tickless_words().pointee.alarm_interrupts = newValue }
+}
 /// Times an idle step's `wfi` returned since start-up (written masked by `idle`).
-nonisolated(unsafe) var idleWakeupCount: UInt32 = 0
+var idleWakeupCount: UInt32 {
+    @inline(__always) get { pollen_tickless_words().pointee.idle_wakeups }
+    @inline(__always) set { pollen_tickless_words().pointee.idle_wakeups = newValue }
+}
 
 /// The board's one-shot alarm, shared by every requester (see the file comment).
 public enum TicklessAlarm {

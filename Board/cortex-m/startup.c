@@ -171,10 +171,11 @@ __attribute__((naked)) void Default_Handler(void) {
         ".ltorg\n");
 }
 
-/* The tickless clock's count of half-periods of the board's 32-bit microsecond
-   counter (CortexMClock.swift, invariant "clock period"; read through
-   pollen_clock_half_periods_read in cortexm.h). Zero at reset. */
-volatile uint32_t pollen_clock_half_periods;
+/* The tickless clock's words (cortexm.h): the count of half-periods of the
+   board's 32-bit microsecond counter (CortexMClock.swift, invariant "clock
+   period"; read through pollen_clock_half_periods_read), the alarm's
+   thread-mode deadline and scan hook, and the counters. Zero at reset. */
+struct pollen_tickless_state pollen_tickless;
 
 /* ------------------------------------------------------------------------- */
 /* Vector table                                                              */
