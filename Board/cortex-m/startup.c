@@ -58,11 +58,14 @@ __attribute__((noinline)) static void fault_write_hex(uint32_t value) {
     }
 }
 
-void pollen_fail(const uint8_t *message, uint32_t length) {
-    while (length--) pollen_board_write_byte(*message++);
+/* Board.fail(_ message:): the message (a Swift string literal, which is
+   NUL-terminated), a newline, exit code 1. */
+void pollen_fail(const uint8_t *message) {
+    fault_write((const char *)message);
     pollen_board_write_byte('\n');
     pollen_exit(1);
 }
+
 
 /* ------------------------------------------------------------------------- */
 /* Reset                                                                     */

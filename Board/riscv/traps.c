@@ -75,6 +75,14 @@ __attribute__((noinline)) static void fault_write_hex(uint32_t value) {
     }
 }
 
+/* Board.fail(_ message:): the message (a Swift string literal, which is
+   NUL-terminated), a newline, exit code 1. */
+void pollen_fail(const uint8_t *message) {
+    fault_write((const char *)message);
+    pollen_board_write_byte('\n');
+    pollen_exit(1);
+}
+
 /* "\nFATAL: <what><value>[ <name>=<second>]\n", then exit(code). */
 __attribute__((noreturn, noinline))
 static void fault_report(const char *what, uint32_t value, const char *name,
@@ -90,11 +98,6 @@ static void fault_report(const char *what, uint32_t value, const char *name,
     pollen_exit(code);
 }
 
-void pollen_fail(const uint8_t *message, uint32_t length) {
-    while (length--) pollen_board_write_byte(*message++);
-    pollen_board_write_byte('\n');
-    pollen_exit(1);
-}
 
 /* ------------------------------------------------------------------------- */
 /* Reset                                                                     */
