@@ -49,8 +49,9 @@ __attribute__((noinline)) static void fault_write(const char *s) {
     while (*s) pollen_board_write_byte((uint8_t)*s++);
 }
 
-/* "0x" and 8 lowercase hex digits, computed (no digit table in flash). */
-__attribute__((noinline)) static void fault_write_hex(uint32_t value) {
+/* `label`, "0x" and 8 lowercase hex digits, computed (no digit table in flash). */
+__attribute__((noinline)) static void fault_write_hex(const char *label, uint32_t value) {
+    fault_write(label);
     fault_write("0x");
     for (int digits = 8; digits > 0; --digits, value <<= 4) {
         uint32_t nibble = value >> 28;
@@ -145,12 +146,8 @@ void pollen_fault_report(uint32_t sp, uint32_t pc, uint32_t lr, uint32_t excepti
         code = POLLEN_EXIT_TRAP;
     }
     fault_write("\nFATAL: ");
-    fault_write(what);
-    fault_write_hex(value);
-    if (lr != 0) {   /* pc-based causes: the caller too */
-        fault_write(" lr=");
-        fault_write_hex(lr);
-    }
+    fault_write_hex(what, value);
+    if (lr != 0) fault_write_hex(" lr=", lr);   /* pc-based causes: the caller too */
     pollen_board_write_byte('\n');
     pollen_exit(code);
 }

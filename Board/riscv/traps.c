@@ -66,8 +66,9 @@ __attribute__((noinline)) static void fault_write(const char *s) {
     while (*s) pollen_board_write_byte((uint8_t)*s++);
 }
 
-/* "0x" and 8 lowercase hex digits, computed (no digit table in flash). */
-__attribute__((noinline)) static void fault_write_hex(uint32_t value) {
+/* `label`, "0x" and 8 lowercase hex digits, computed (no digit table in flash). */
+__attribute__((noinline)) static void fault_write_hex(const char *label, uint32_t value) {
+    fault_write(label);
     fault_write("0x");
     for (int digits = 8; digits > 0; --digits, value <<= 4) {
         uint32_t nibble = value >> 28;
@@ -88,12 +89,8 @@ __attribute__((noreturn, noinline))
 static void fault_report(const char *what, uint32_t value, const char *name,
                          uint32_t second, int32_t code) {
     fault_write("\nFATAL: ");
-    fault_write(what);
-    fault_write_hex(value);
-    if (name) {
-        fault_write(name);
-        fault_write_hex(second);
-    }
+    fault_write_hex(what, value);
+    if (name) fault_write_hex(name, second);
     pollen_board_write_byte('\n');
     pollen_exit(code);
 }
@@ -288,14 +285,10 @@ __attribute__((used)) void pollen_trap(uint32_t mcause, uint32_t mepc, uint32_t 
     __asm volatile("csrr %0, mtval" : "=r"(mtval));
     fault_write("\nFATAL: ");
     fault_write(exception_name(mcause));
-    fault_write(" at pc=");
-    fault_write_hex(mepc);
-    fault_write(" mcause=");
-    fault_write_hex(mcause);
-    fault_write(" mtval=");
-    fault_write_hex(mtval);
-    fault_write(" ra=");
-    fault_write_hex(frame[0]);
+    fault_write_hex(" at pc=", mepc);
+    fault_write_hex(" mcause=", mcause);
+    fault_write_hex(" mtval=", mtval);
+    fault_write_hex(" ra=", frame[0]);
     pollen_board_write_byte('\n');
     pollen_exit(POLLEN_EXIT_HARD_FAULT);
 }
