@@ -224,21 +224,28 @@ void pollen_plic_start(void) {
 /* ------------------------------------------------------------------------- */
 /* Trap dispatch and faults                                                  */
 
-/* Names of the synchronous exceptions (mcause 0...15, RISC-V privileged spec). */
+/* Names of the synchronous exceptions (mcause 0...11, RISC-V privileged
+   spec), one after the other, each ended by its NUL: no table of pointers.
+   Causes 9 and 10 (supervisor and hypervisor calls) are empty: "exception". */
+static const char exception_names[] =
+    "instruction address misaligned\0"     /* 0 */
+    "instruction access fault\0"           /* 1 */
+    "illegal instruction\0"                /* 2 */
+    "breakpoint\0"                         /* 3 */
+    "load address misaligned\0"            /* 4 */
+    "load access fault\0"                  /* 5 */
+    "store address misaligned\0"           /* 6 */
+    "store access fault\0"                 /* 7 */
+    "environment call from U-mode\0"       /* 8 */
+    "\0"                                   /* 9 */
+    "\0"                                   /* 10 */
+    "environment call from M-mode";        /* 11 */
+
 static const char *exception_name(uint32_t cause) {
-    switch (cause) {
-    case 0: return "instruction address misaligned";
-    case 1: return "instruction access fault";
-    case 2: return "illegal instruction";
-    case 3: return "breakpoint";
-    case 4: return "load address misaligned";
-    case 5: return "load access fault";
-    case 6: return "store address misaligned";
-    case 7: return "store access fault";
-    case 8: return "environment call from U-mode";
-    case 11: return "environment call from M-mode";
-    default: return "exception";
-    }
+    const char *name = exception_names;
+    if (cause > 11) return "exception";
+    while (cause--) while (*name++) {}
+    return *name ? name : "exception";
 }
 
 /* Whether the instruction at `pc` is a Swift trap: LLVM's llvm.trap is
