@@ -307,13 +307,20 @@ public enum TicklessAlarm {
     /// one-shot alarm for the earliest of these deadlines" of the design: every
     /// path that changes a deadline ends here.
     ///
-    /// `servicing` (the alarm handler only): first take every request whose
-    /// deadline has passed out of the table and pend its requester's line (the
-    /// thread-mode executor has none: the alarm interrupt itself ended its `wfi`).
+    /// `servicing` (the alarm handler only): first acknowledge the hardware and
+    /// count the interrupt, then take every request whose deadline has passed
+    /// out of the table and pend its requester's line (the thread-mode
+    /// executor has none: the alarm interrupt itself ended its `wfi`).
     /// (Reach it through ``TicklessTimerHardware/programAlarm(servicing:)``: one copy,
     /// inlined there.)
     @inline(__always)
     public static func program<Hardware: TicklessTimerHardware>(_: Hardware.Type, servicing: Bool) {
+        if servicing {
+            // The handler's first steps, here rather than in the vector: this
+            // function has the alarm's registers and words at hand already.
+            Hardware.acknowledgeAlarm()
+            alarmInterruptCount &+= 1
+        }
         let (now, counter) = TicklessClock.fixUpPeriod(Hardware.self)
         // Everything is measured as a span from `now`, in 32 bits: first to the
         // counter's next crossing of 2^31 or 2^32 (P must count it), 1 ... 2^31
@@ -372,14 +379,13 @@ public enum TicklessAlarm {
     /// The body of the board's alarm handler (`IRQ<alarmIRQ>_Handler`): the single
     /// place that decides who is due. Acknowledges the hardware, counts a
     /// counter crossing, pends every requester whose deadline has passed (and
-    /// clears its request), then arms the alarm for what is left. Inlined into
-    /// the board's vector (`IRQ<alarmIRQ>_Handler`), its one caller.
+    /// clears its request), then arms the alarm for what is left: all of it
+    /// `programAlarm(servicing: true)`, masked. Inlined into the board's vector
+    /// (`IRQ<alarmIRQ>_Handler`), its one caller.
     @inline(__always)
     public static func handleInterrupt<Hardware: TicklessTimerHardware>(_: Hardware.Type) {
         withInterruptsMasked {
-            Hardware.acknowledgeAlarm()
-            alarmInterruptCount &+= 1
-            Hardware.programAlarm(servicing: true)
+            Hardware.programAlarm(servicing: true)   // acknowledges and counts first
         }
     }
 
