@@ -6,7 +6,7 @@
 // `TicklessTimerHardware`: the FPGA's prescaled COUNTER on the mps2-an386,
 // TIMER0 at 1 MHz on the micro:bit). It wraps every 2^32 µs (71.6 minutes), so
 // the clock widens it to 64 bits with a count of half-periods, `P`
-// (`pollen_clock_half_periods`, startup.c): the number of times the counter has
+// (`pollen_tickless.half_periods`, startup.c): the number of times the counter has
 // crossed 2^31 or wrapped through 0. Up to date, P's lowest bit equals the
 // counter's top bit. A reading is two loads, P first, then the counter C:
 //
@@ -96,8 +96,12 @@ public protocol TicklessTimerHardware {
 
 // MARK: - The clock
 
-/// Whether `startClock()` has run (thread mode, start-up).
-nonisolated(unsafe) var clockStarted = false
+/// Whether `startClock()` has run (thread mode, start-up). In
+/// `pollen_tickless` (cortexm.h) with the clock's other words.
+var clockStarted: Bool {
+    @inline(__always) get { pollen_tickless_words().pointee.started != 0 }
+    @inline(__always) set { pollen_tickless_words().pointee.started = newValue ? 1 : 0 }
+}
 
 /// The 64-bit microsecond clock over a board's counter (see the file comment).
 public enum TicklessClock {
@@ -105,14 +109,17 @@ public enum TicklessClock {
     /// clock's maintenance, then its NVIC line enabled; a second call changes
     /// nothing. One critical section for the check and the start.
     static func start<Hardware: TicklessTimerHardware>(_: Hardware.Type) {
-        withInterruptsMasked {
-            if clockStarted { return }
+        // The critical section spelled out: as a closure it was a function of
+        // its own (76 bytes on the mps2-an386), called once.
+        let saved = pollen_critical_enter()
+        if !clockStarted {
             clockStarted = true
             SysTick.stop()
             Hardware.startCounter()
             Hardware.programAlarm(servicing: false)
             NVIC.enable(Hardware.alarmIRQ)
         }
+        pollen_critical_exit(saved)
     }
 
     /// Microseconds since the clock started: lock-free, safe from any
@@ -201,7 +208,13 @@ public struct AlarmRequester: Sendable {
 /// The thread-mode executor's requested deadline (µs), stored bit-inverted so
 /// that the reset value, 0, means "none" (as `UInt64.max`: never due).
 /// Invariant "alarm table": read and written only with interrupts masked.
-nonisolated(unsafe) var threadAlarmDeadlineInverted: UInt64 = 0
+/// (This and the other single words of the clock and alarm live in one C
+/// global, `pollen_tickless`, cortexm.h: a function using several of them
+/// computes one address.)
+var threadAlarmDeadlineInverted: UInt64 {
+    @inline(__always) get { pollen_tickless_words().pointee.thread_deadline_inverted }
+    @inline(__always) set { pollen_tickless_words().pointee.thread_deadline_inverted = newValue }
+}
 /// The other requesters' deadlines (µs; index 1 ..< 4, executors in interrupt
 /// handlers), valid where `alarmRequested` has the requester's bit. Same invariant.
 nonisolated(unsafe) var alarmDeadlines: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
@@ -226,11 +239,20 @@ var alarmLineTable: UnsafeMutablePointer<UInt32> {
 /// stored by their first request: `program` calls it when set. So an image
 /// whose only requester is the thread-mode executor (blinky) links none of the
 /// table's code. Same invariant.
-nonisolated(unsafe) var alarmOtherRequestsScan: (@convention(c) (UInt64, UInt32, Bool) -> UInt32)? = nil
+var alarmOtherRequestsScan: (@convention(c) (UInt64, UInt32, Bool) -> UInt32)? {
+    @inline(__always) get { pollen_tickless_words().pointee.other_requests_scan }
+    @inline(__always) set { pollen_tickless_words().pointee.other_requests_scan = newValue }
+}
 /// Alarm interrupts taken since start-up (written by the handler only).
-nonisolated(unsafe) var alarmInterruptCount: UInt32 = 0
+var alarmInterruptCount: UInt32 {
+    @inline(__always) get { pollen_tickless_words().pointee.alarm_interrupts }
+    @inline(__always) set { pollen_tickless_words().pointee.alarm_interrupts = newValue }
+}
 /// Times an idle step's `wfi` returned since start-up (written masked by `idle`).
-nonisolated(unsafe) var idleWakeupCount: UInt32 = 0
+var idleWakeupCount: UInt32 {
+    @inline(__always) get { pollen_tickless_words().pointee.idle_wakeups }
+    @inline(__always) set { pollen_tickless_words().pointee.idle_wakeups = newValue }
+}
 
 /// The board's one-shot alarm, shared by every requester (see the file comment).
 public enum TicklessAlarm {
@@ -285,13 +307,20 @@ public enum TicklessAlarm {
     /// one-shot alarm for the earliest of these deadlines" of the design: every
     /// path that changes a deadline ends here.
     ///
-    /// `servicing` (the alarm handler only): first take every request whose
-    /// deadline has passed out of the table and pend its requester's line (the
-    /// thread-mode executor has none: the alarm interrupt itself ended its `wfi`).
+    /// `servicing` (the alarm handler only): first acknowledge the hardware and
+    /// count the interrupt, then take every request whose deadline has passed
+    /// out of the table and pend its requester's line (the thread-mode
+    /// executor has none: the alarm interrupt itself ended its `wfi`).
     /// (Reach it through ``TicklessTimerHardware/programAlarm(servicing:)``: one copy,
     /// inlined there.)
     @inline(__always)
     public static func program<Hardware: TicklessTimerHardware>(_: Hardware.Type, servicing: Bool) {
+        if servicing {
+            // The handler's first steps, here rather than in the vector: this
+            // function has the alarm's registers and words at hand already.
+            Hardware.acknowledgeAlarm()
+            alarmInterruptCount &+= 1
+        }
         let (now, counter) = TicklessClock.fixUpPeriod(Hardware.self)
         // Everything is measured as a span from `now`, in 32 bits: first to the
         // counter's next crossing of 2^31 or 2^32 (P must count it), 1 ... 2^31
@@ -350,14 +379,13 @@ public enum TicklessAlarm {
     /// The body of the board's alarm handler (`IRQ<alarmIRQ>_Handler`): the single
     /// place that decides who is due. Acknowledges the hardware, counts a
     /// counter crossing, pends every requester whose deadline has passed (and
-    /// clears its request), then arms the alarm for what is left. Inlined into
-    /// the board's vector (`IRQ<alarmIRQ>_Handler`), its one caller.
+    /// clears its request), then arms the alarm for what is left: all of it
+    /// `programAlarm(servicing: true)`, masked. Inlined into the board's vector
+    /// (`IRQ<alarmIRQ>_Handler`), its one caller.
     @inline(__always)
     public static func handleInterrupt<Hardware: TicklessTimerHardware>(_: Hardware.Type) {
         withInterruptsMasked {
-            Hardware.acknowledgeAlarm()
-            alarmInterruptCount &+= 1
-            Hardware.programAlarm(servicing: true)
+            Hardware.programAlarm(servicing: true)   // acknowledges and counts first
         }
     }
 

@@ -58,8 +58,12 @@ public struct TicklessPlatform<Hardware: TicklessTimerHardware>: Platform {
     /// One idle step of the executor (see `Platform.idle`).
     ///
     /// `.busyPoll` returns at once. `.sleep` runs, exactly:
-    /// `cpsid i; if isStillIdle() { if deadline passed: skip; else arm the
-    /// alarm for the deadline (or for none), wfi }; cpsie i`.
+    /// `cpsid i; if isStillIdle() { arm the alarm for the deadline (or for
+    /// none), wfi }; cpsie i`. A deadline that has already passed needs no
+    /// check here: `TicklessAlarm.program` pends the alarm interrupt for it,
+    /// so the `wfi` returns at once and the handler clears the request (one
+    /// interrupt; bench-timers on the Cortex-M4: lateness unchanged, 14 µs
+    /// max, 50 with 8 tasks; two more wake-ups in 1,000 with 8 tasks).
     /// The handler of whatever interrupt ended the `wfi` runs right after
     /// `cpsie i`, before this returns `.resumed`.
     public mutating func idle(until deadline: Instant?, strategy: IdleStrategy,
@@ -67,13 +71,9 @@ public struct TicklessPlatform<Hardware: TicklessTimerHardware>: Platform {
         guard case .sleep = strategy else { return .resumed }
         pollen_disable_irq()
         if isStillIdle() {
-            if let deadline, now() >= deadline {
-                // Due already: no sleep.
-            } else {
-                TicklessAlarm.requestForThreadMode(Hardware.self, deadline)
-                pollen_wfi()
-                idleWakeupCount &+= 1   // masked: the only writer
-            }
+            TicklessAlarm.requestForThreadMode(Hardware.self, deadline)
+            pollen_wfi()
+            idleWakeupCount &+= 1   // masked: the only writer
         }
         pollen_enable_irq()
         return .resumed

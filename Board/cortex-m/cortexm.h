@@ -102,6 +102,11 @@ static inline __attribute__((always_inline)) void pollen_spin(uint32_t iteration
     bare board without one the `bkpt` escalates to a lockup. */
 __attribute__((noreturn)) void pollen_exit(int32_t code);
 
+/** Start-up failed: writes `message` (NUL-terminated), a newline, and exits
+    with code 1 (`Board.fail(_:)` with a string literal: the fault report's
+    console loop and exit, no Swift string code). */
+__attribute__((noreturn)) void pollen_fail(const uint8_t *message);
+
 /* The stack's high-water mark and size, the size of .text: every board's. */
 #include "../common/image.h"
 
@@ -126,19 +131,44 @@ void pollen_board_write_byte(uint8_t byte);
     before or after a store. Readers need no masking: they read this first, then
     the counter, and combine the two so that a crossing not counted yet is
     counted (`TicklessClock.now`). */
-extern volatile uint32_t pollen_clock_half_periods;
+/** The tickless clock's and alarm's words (startup.c), in one global so that
+    code touching several of them computes one base address: the count of
+    half-periods P above (`half_periods`, read and written only through the
+    two functions below), and CortexMClock.swift's bookkeeping, whose
+    invariants are stated there: */
+struct pollen_tickless_state {
+    volatile uint32_t half_periods;
+    /** Times an idle step's `wfi` returned (written masked by `idle`). */
+    uint32_t idle_wakeups;
+    /** Alarm interrupts taken (written by the handler only). */
+    uint32_t alarm_interrupts;
+    /** Whether the clock was started (thread mode, start-up). */
+    uint32_t started;
+    /** The thread-mode executor's deadline (µs), bit-inverted: 0 is none.
+        Read and written with interrupts masked. */
+    uint64_t thread_deadline_inverted;
+    /** The other requesters' table scan, stored by their first request (none:
+        an app without interrupt executors links no scan). Masked. */
+    uint32_t (*other_requests_scan)(uint64_t now, uint32_t span, _Bool servicing);
+};
+extern struct pollen_tickless_state pollen_tickless;
+
+/** `pollen_tickless` for Swift (a C global's address, not a shared variable). */
+static inline __attribute__((always_inline)) struct pollen_tickless_state *pollen_tickless_words(void) {
+    return &pollen_tickless;
+}
 
 /** Reads the half-period count. The barrier keeps the board's counter read,
     which must come after it, from moving before it. */
 static inline __attribute__((always_inline)) uint32_t pollen_clock_half_periods_read(void) {
-    uint32_t value = pollen_clock_half_periods;
+    uint32_t value = pollen_tickless.half_periods;
     __asm volatile("" ::: "memory");
     return value;
 }
 
 /** Stores the half-period count (callers mask interrupts: invariant "clock period"). */
 static inline __attribute__((always_inline)) void pollen_clock_half_periods_write(uint32_t value) {
-    pollen_clock_half_periods = value;
+    pollen_tickless.half_periods = value;
 }
 
 /** One 32-bit load from the device register at `address`. On ARMv6-M without

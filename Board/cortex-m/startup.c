@@ -8,7 +8,7 @@
  *      pollen_stack_high_water_bytes() can later tell how deep it ever went;
  *   4. pollen_board_early_init() (Swift, per board): UART ready to transmit;
  *   5. main() — the Swift `@main` entry point (built with -parse-as-library);
- *   6. if main returns: pollen_exit(0).
+ *   6. if main returns: pollen_exit(its result), 0 for a Swift `@main` that returns.
  *
  * Faults end the run loudly: a line starting with "FATAL:" on the UART, then a
  * non-zero semihosting exit (codes in cortexm.h), so a QEMU test can never hang
@@ -49,14 +49,24 @@ __attribute__((noinline)) static void fault_write(const char *s) {
     while (*s) pollen_board_write_byte((uint8_t)*s++);
 }
 
-/* "0x" and 8 lowercase hex digits, computed (no digit table in flash). */
-__attribute__((noinline)) static void fault_write_hex(uint32_t value) {
+/* `label`, "0x" and 8 lowercase hex digits, computed (no digit table in flash). */
+__attribute__((noinline)) static void fault_write_hex(const char *label, uint32_t value) {
+    fault_write(label);
     fault_write("0x");
     for (int digits = 8; digits > 0; --digits, value <<= 4) {
         uint32_t nibble = value >> 28;
         pollen_board_write_byte((uint8_t)(nibble + (nibble < 10 ? '0' : 'a' - 10)));
     }
 }
+
+/* Board.fail(_ message:): the message (a Swift string literal, which is
+   NUL-terminated), a newline, exit code 1. */
+void pollen_fail(const uint8_t *message) {
+    fault_write((const char *)message);
+    pollen_board_write_byte('\n');
+    pollen_exit(1);
+}
+
 
 /* ------------------------------------------------------------------------- */
 /* Reset                                                                     */
@@ -73,22 +83,20 @@ void Reset_Handler(void) {
           so the same pointer carries on. */
     while (p < __bss_end) *p++ = 0;
 
-    /* 3. Paint the stack below our own frame. Stop 32 bytes short of the
-          current stack pointer: that part is live (this function's frame). */
-    uint32_t sp;
+    /* 3. Paint the stack below our own frame. Stop 32 bytes (8 words) short
+          of the current stack pointer: that part is live (this function's
+          frame). The same pointer again: one store loop like the others. */
+    uint32_t *sp;
     __asm volatile("mov %0, sp" : "=r"(sp));
-    for (volatile uint32_t *p = __stack_bottom; (uint32_t)p < sp - 32; ++p) {
-        *p = POLLEN_STACK_PAINT;
-    }
+    for (p = __stack_bottom; p < sp - 8; ) *p++ = POLLEN_STACK_PAINT;
 
     /* 4. Console first, so even a failure in the first line of main is reported. */
     pollen_board_early_init();
 
-    /* 5. The application. */
-    main(0, 0);
-
-    /* 6. main returned: that is success. */
-    pollen_exit(POLLEN_EXIT_SUCCESS);
+    /* 5. The application; 6. if main returns, its result is the exit code:
+          Swift's `main` returns 0 (POLLEN_EXIT_SUCCESS) when the `@main`
+          function returns. */
+    pollen_exit(main(0, 0));
 }
 
 /* ------------------------------------------------------------------------- */
@@ -138,12 +146,8 @@ void pollen_fault_report(uint32_t sp, uint32_t pc, uint32_t lr, uint32_t excepti
         code = POLLEN_EXIT_TRAP;
     }
     fault_write("\nFATAL: ");
-    fault_write(what);
-    fault_write_hex(value);
-    if (lr != 0) {   /* pc-based causes: the caller too */
-        fault_write(" lr=");
-        fault_write_hex(lr);
-    }
+    fault_write_hex(what, value);
+    if (lr != 0) fault_write_hex(" lr=", lr);   /* pc-based causes: the caller too */
     pollen_board_write_byte('\n');
     pollen_exit(code);
 }
@@ -167,10 +171,11 @@ __attribute__((naked)) void Default_Handler(void) {
         ".ltorg\n");
 }
 
-/* The tickless clock's count of half-periods of the board's 32-bit microsecond
-   counter (CortexMClock.swift, invariant "clock period"; read through
-   pollen_clock_half_periods_read in cortexm.h). Zero at reset. */
-volatile uint32_t pollen_clock_half_periods;
+/* The tickless clock's words (cortexm.h): the count of half-periods of the
+   board's 32-bit microsecond counter (CortexMClock.swift, invariant "clock
+   period"; read through pollen_clock_half_periods_read), the alarm's
+   thread-mode deadline and scan hook, and the counters. Zero at reset. */
+struct pollen_tickless_state pollen_tickless;
 
 /* ------------------------------------------------------------------------- */
 /* Vector table                                                              */

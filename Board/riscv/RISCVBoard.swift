@@ -39,6 +39,16 @@ extension RISCVBoard {
         pollen_exit(code)
     }
 
+    /// Start-up failed: writes `message` and a newline on the console and exits
+    /// with code 1, as ``fail(_:)-(CapacityError)`` does, for an app that
+    /// says what failed in its own words (blinky). The loop is the fault
+    /// report's, in C: no Swift string code is linked. It writes up to the
+    /// literal's terminating NUL (a string literal's storage is
+    /// NUL-terminated; an embedded NUL ends the message there).
+    public static func fail(_ message: StaticString) -> Never {
+        pollen_fail(message.utf8Start)
+    }
+
     /// Runs `body` with mstatus.MIE cleared, then restores it
     /// (``withInterruptsMasked(_:)``).
     @inline(__always)

@@ -13,8 +13,8 @@
 // pending and enabled in `mie`, even while mstatus.MIE masks it, and the trap is
 // taken right after MIE is set again. So a wake between "nothing is ready" and
 // "sleep" is never lost, and a deadline that has already passed when the alarm
-// is written fires at once (mtime >= mtimecmp raises the interrupt immediately;
-// the step also skips `wfi` when it sees the deadline passed). The timer's
+// is written fires at once (mtime >= mtimecmp raises the interrupt immediately,
+// so the `wfi` returns at once; the step does not read mtime to check). The timer's
 // handler (Board/riscv/traps.c) only disables MTIE: the alarm's job is to end
 // the `wfi`. With no deadline nothing is armed, and only a device or software
 // interrupt ends the sleep: no periodic interrupt at all.
@@ -82,9 +82,10 @@ public struct RISCVPlatform<Device: RISCVBoard>: Platform {
     /// One idle step of the executor (see `Platform.idle`).
     ///
     /// `.busyPoll` returns at once. `.sleep` runs, exactly:
-    /// `csrci mstatus, MIE; if isStillIdle() { if no deadline: wfi; else if the
-    /// deadline has not passed: { mtimecmp = deadline; mie.MTIE = 1; wfi } };
-    /// csrsi mstatus, MIE`. The handler of whatever interrupt ended the `wfi`
+    /// `csrci mstatus, MIE; if isStillIdle() { if no deadline: wfi; else {
+    /// mtimecmp = deadline; mie.MTIE = 1; wfi } }; csrsi mstatus, MIE` (a
+    /// deadline already passed makes the interrupt pending at once: the `wfi`
+    /// returns at once). The handler of whatever interrupt ended the `wfi`
     /// runs right after MIE is set, before this returns `.resumed`. An alarm
     /// left armed by a sleep that another interrupt ended fires later as one
     /// spurious wake-up (the executor then finds nothing due and sleeps again).
@@ -98,11 +99,11 @@ public struct RISCVPlatform<Device: RISCVBoard>: Platform {
                 // (a deadline past 2^64 ticks never fires).
                 let (target, overflow) = deadline.ticks.multipliedReportingOverflow(
                     by: UInt64(widening: Self.ticksPerMicrosecond))
-                if overflow || CLINT.time < target {
-                    CLINT.setCompare(overflow ? .max : target)
-                    pollen_mie_set(UInt32(POLLEN_MIE_MTIE))
-                    pollen_wfi()
-                }
+                // A deadline already passed needs no check: mtime >= mtimecmp
+                // raises the interrupt at once, so the `wfi` returns at once.
+                CLINT.setCompare(overflow ? .max : target)
+                pollen_mie_set(UInt32(POLLEN_MIE_MTIE))
+                pollen_wfi()
             } else {
                 pollen_wfi()
             }

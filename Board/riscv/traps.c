@@ -10,7 +10,7 @@
  *   5. set mstatus.MIE: interrupts on, as on a Cortex-M after reset (no source
  *      is enabled in `mie` yet, so nothing arrives until a driver asks);
  *   6. main() — the Swift `@main` entry point (built with -parse-as-library);
- *   7. if main returns: pollen_exit(0).
+ *   7. if main returns: pollen_exit(its result), 0 for a Swift `@main` that returns.
  *
  * Traps (pollen_trap, called by the trap entry in startup.S with mcause, mepc
  * and the saved frame):
@@ -66,8 +66,9 @@ __attribute__((noinline)) static void fault_write(const char *s) {
     while (*s) pollen_board_write_byte((uint8_t)*s++);
 }
 
-/* "0x" and 8 lowercase hex digits, computed (no digit table in flash). */
-__attribute__((noinline)) static void fault_write_hex(uint32_t value) {
+/* `label`, "0x" and 8 lowercase hex digits, computed (no digit table in flash). */
+__attribute__((noinline)) static void fault_write_hex(const char *label, uint32_t value) {
+    fault_write(label);
     fault_write("0x");
     for (int digits = 8; digits > 0; --digits, value <<= 4) {
         uint32_t nibble = value >> 28;
@@ -75,20 +76,25 @@ __attribute__((noinline)) static void fault_write_hex(uint32_t value) {
     }
 }
 
+/* Board.fail(_ message:): the message (a Swift string literal, which is
+   NUL-terminated), a newline, exit code 1. */
+void pollen_fail(const uint8_t *message) {
+    fault_write((const char *)message);
+    pollen_board_write_byte('\n');
+    pollen_exit(1);
+}
+
 /* "\nFATAL: <what><value>[ <name>=<second>]\n", then exit(code). */
 __attribute__((noreturn, noinline))
 static void fault_report(const char *what, uint32_t value, const char *name,
                          uint32_t second, int32_t code) {
     fault_write("\nFATAL: ");
-    fault_write(what);
-    fault_write_hex(value);
-    if (name) {
-        fault_write(name);
-        fault_write_hex(second);
-    }
+    fault_write_hex(what, value);
+    if (name) fault_write_hex(name, second);
     pollen_board_write_byte('\n');
     pollen_exit(code);
 }
+
 
 /* ------------------------------------------------------------------------- */
 /* Reset                                                                     */
@@ -103,11 +109,10 @@ __attribute__((noreturn, used)) void pollen_reset(void) {
     /* 2. .bss: zero. It starts where .data ends (asserted by the linker script). */
     while (p < __bss_end) *p++ = 0;
 
-    /* 3. Paint the stack below our own frame, 64 bytes short of it. */
-    uint32_t sp = pollen_stack_pointer();
-    for (volatile uint32_t *q = __stack_bottom; (uint32_t)q < sp - 64; ++q) {
-        *q = POLLEN_STACK_PAINT;
-    }
+    /* 3. Paint the stack below our own frame, 64 bytes (16 words) short of
+          it. The same pointer again: one store loop like the others. */
+    volatile uint32_t *sp = (volatile uint32_t *)pollen_stack_pointer();
+    for (p = __stack_bottom; p < sp - 16; ) *p++ = POLLEN_STACK_PAINT;
 
     /* 4. Console first, so even a failure in the first line of main is reported. */
     pollen_board_early_init();
@@ -115,11 +120,10 @@ __attribute__((noreturn, used)) void pollen_reset(void) {
     /* 5. Interrupts on (each source still needs its bit in `mie`). */
     pollen_enable_irq();
 
-    /* 6. The application. */
-    main(0, 0);
-
-    /* 7. main returned: that is success. */
-    pollen_exit(POLLEN_EXIT_SUCCESS);
+    /* 6. The application; 7. if main returns, its result is the exit code:
+          Swift's `main` returns 0 (POLLEN_EXIT_SUCCESS) when the `@main`
+          function returns. */
+    pollen_exit(main(0, 0));
 }
 
 /* ------------------------------------------------------------------------- */
@@ -220,21 +224,28 @@ void pollen_plic_start(void) {
 /* ------------------------------------------------------------------------- */
 /* Trap dispatch and faults                                                  */
 
-/* Names of the synchronous exceptions (mcause 0...15, RISC-V privileged spec). */
+/* Names of the synchronous exceptions (mcause 0...11, RISC-V privileged
+   spec), one after the other, each ended by its NUL: no table of pointers.
+   Causes 9 and 10 (supervisor and hypervisor calls) are empty: "exception". */
+static const char exception_names[] =
+    "instruction address misaligned\0"     /* 0 */
+    "instruction access fault\0"           /* 1 */
+    "illegal instruction\0"                /* 2 */
+    "breakpoint\0"                         /* 3 */
+    "load address misaligned\0"            /* 4 */
+    "load access fault\0"                  /* 5 */
+    "store address misaligned\0"           /* 6 */
+    "store access fault\0"                 /* 7 */
+    "environment call from U-mode\0"       /* 8 */
+    "\0"                                   /* 9 */
+    "\0"                                   /* 10 */
+    "environment call from M-mode";        /* 11 */
+
 static const char *exception_name(uint32_t cause) {
-    switch (cause) {
-    case 0: return "instruction address misaligned";
-    case 1: return "instruction access fault";
-    case 2: return "illegal instruction";
-    case 3: return "breakpoint";
-    case 4: return "load address misaligned";
-    case 5: return "load access fault";
-    case 6: return "store address misaligned";
-    case 7: return "store access fault";
-    case 8: return "environment call from U-mode";
-    case 11: return "environment call from M-mode";
-    default: return "exception";
-    }
+    const char *name = exception_names;
+    if (cause > 11) return "exception";
+    while (cause--) while (*name++) {}
+    return *name ? name : "exception";
 }
 
 /* Whether the instruction at `pc` is a Swift trap: LLVM's llvm.trap is
@@ -281,14 +292,10 @@ __attribute__((used)) void pollen_trap(uint32_t mcause, uint32_t mepc, uint32_t 
     __asm volatile("csrr %0, mtval" : "=r"(mtval));
     fault_write("\nFATAL: ");
     fault_write(exception_name(mcause));
-    fault_write(" at pc=");
-    fault_write_hex(mepc);
-    fault_write(" mcause=");
-    fault_write_hex(mcause);
-    fault_write(" mtval=");
-    fault_write_hex(mtval);
-    fault_write(" ra=");
-    fault_write_hex(frame[0]);
+    fault_write_hex(" at pc=", mepc);
+    fault_write_hex(" mcause=", mcause);
+    fault_write_hex(" mtval=", mtval);
+    fault_write_hex(" ra=", frame[0]);
     pollen_board_write_byte('\n');
     pollen_exit(POLLEN_EXIT_HARD_FAULT);
 }

@@ -41,9 +41,9 @@ struct Blinky {
         } catch {
             // One pool of one slot always fits in 32 slots; the long form of this
             // message is `Board.fail(error)` (see the demo), which costs about 450
-            // bytes of decimal printing and text.
-            Board.write("blinky: capacity check failed\n")
-            Board.exit(1)
+            // bytes of decimal printing and text. This prints the line and exits
+            // with code 1, through the fault report's C console loop.
+            Board.fail("blinky: capacity check failed")
         }
         // Cannot fail: the pool is attached and its one slot is free.
         _ = try? blink.spawn(Blink())

@@ -183,6 +183,12 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     ///
     /// Set-up only (before the executor runs). Invariant PINNED: from now on
     /// neither the executor nor `pool` may move.
+    ///
+    /// Inlined (set-up code, once per pool): the checks, with the pool's
+    /// capacity and size as constants, and the error, built only where the
+    /// caller uses it (blinky's catch does not); the linking is one function
+    /// per executor width (``linkPool(_:after:base:)``).
+    @inline(__always)
     public mutating func attach<Task: Future & ~Copyable, let capacity: Int>(
         _ pool: inout TaskPool<Task, capacity>
     ) throws(CapacityError) -> PoolRef<Task, capacity> {
@@ -194,21 +200,34 @@ public struct Executor<let maskWords: Int>: ~Copyable {
         guard capacity <= limit &- slotsUsed else {
             throw .slotsExceeded(pool: pool.link.name, capacity: capacity, alreadyUsed: slotsUsed, limit: limit)
         }
-        if let budget = core.ramBudget, pool.link.bytes > budget &- poolBytes {
-            throw .ramBudgetExceeded(pool: pool.link.name, bytes: pool.link.bytes,
+        // The pool's size is a constant here (`pool.link.bytes` is the same,
+        // read from RAM).
+        let bytes = MemoryLayout<TaskPool<Task, capacity>>.size
+        if let budget = core.ramBudget, bytes > budget &- poolBytes {
+            throw .ramBudgetExceeded(pool: pool.link.name, bytes: bytes,
                                      alreadyUsed: poolBytes, budget: budget)
         }
-        pin()
-        pool.link.base = slotsUsed
-        pool.link.executor = withUnsafeMutablePointer(to: &core) { $0 }
-        let link = withUnsafeMutablePointer(to: &pool.link) { $0 }
+        linkPool(withUnsafeMutablePointer(to: &pool.link) { $0 }, after: last, base: slotsUsed)
+        return PoolRef(pool: pool.pinnedAddress, base: slotsUsed)
+    }
+
+    /// `attach(_:)`'s work once the pool has passed the capacity check: pins
+    /// the executor and gives the pool (its link at `link`) its first slot,
+    /// `base`, and its place in the list, after `last`. Never inlined: one copy
+    /// per executor width, and set-up code stays out of the functions that call
+    /// `attach`.
+    @inline(never)
+    mutating func linkPool(_ link: UnsafeMutablePointer<PoolLink>, after last: UnsafeMutablePointer<PoolLink>?,
+                           base: Int) {
+        pinInPlace()
+        link.pointee.base = base
+        link.pointee.executor = withUnsafeMutablePointer(to: &core) { $0 }
         // Append, so the capacity report lists pools in attach (= slot) order.
         if let last {
             last.pointee.next = link
         } else {
             core.pools = link
         }
-        return PoolRef(pool: pool.pinnedAddress, base: slotsUsed)
     }
 
     /// Attaches a queue for exact per-task deadlines (see ``TimerQueue``). Without
@@ -247,7 +266,12 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     }
 
     /// Records (first call) or checks (later calls) the executor's address.
-    mutating func pin() {
+    mutating func pin() { pinInPlace() }
+
+    /// ``pin()``, inlined: into `linkPool`, the one place pools are attached (an
+    /// image that attaches no timer queue links no `pin`).
+    @inline(__always)
+    mutating func pinInPlace() {
         precondition(maskWords >= 1 && maskWords <= 32, "Executor: maskWords must be 1...32")
         let base = withUnsafeMutablePointer(to: &self) { UnsafeMutableRawPointer($0) }
         let first = (base + MemoryLayout<ExecutorHead>.stride).assumingMemoryBound(to: WakeGroup.self)

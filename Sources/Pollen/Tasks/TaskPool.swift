@@ -109,6 +109,8 @@ public struct TaskPool<Task: Future & ~Copyable, let capacity: Int>: ~Copyable {
     }
 
     /// Claims a free slot (atomic compare-exchange) and returns its index.
+    /// Inlined into `spawn` and `reserve` (one function per pool type, not three).
+    @inline(__always)
     static func claim(_ pool: UnsafeMutablePointer<Self>) throws(SpawnError) -> Int {
         // Safety: `link` is written only by `attach`, before the pool is shared.
         guard pool.pointee.link.isAttached else { throw .notAttached(pool: pool.pointee.link.name) }
@@ -116,7 +118,11 @@ public struct TaskPool<Task: Future & ~Copyable, let capacity: Int>: ~Copyable {
         throw .poolFull(pool: pool.pointee.link.name, capacity: capacity)
     }
 
-    /// Claims a slot and starts `task` in it. Safe from any context.
+    /// Claims a slot and starts `task` in it. Safe from any context. Always
+    /// inlined, with `PoolRef.spawn`: the future is then built in its slot
+    /// (no copy through the stack, no `memcpy`), and the error's payload only
+    /// where the caller uses it.
+    @inline(__always)
     static func spawn(_ pool: UnsafeMutablePointer<Self>, _ task: consuming Task,
                       as state: SlotState) throws(SpawnError) -> TaskID {
         let index = try claim(pool)
@@ -130,8 +136,9 @@ public struct TaskPool<Task: Future & ~Copyable, let capacity: Int>: ~Copyable {
 
     /// Moves `task` into the claimed slot `index`, advances the slot's generation
     /// (the new task's wakers are the only live ones), publishes the slot, and
-    /// schedules its first poll. Returns the task's identity.
-    @discardableResult
+    /// schedules its first poll. Returns the task's identity. Inlined into
+    /// `spawn` and `SlotReservation.fill`.
+    @discardableResult @inline(__always)
     static func start(_ pool: UnsafeMutablePointer<Self>, _ index: Int, _ task: consuming Task,
                       as state: SlotState) -> TaskID {
         let slot = slot(pool, index)

@@ -61,7 +61,9 @@ public struct PoolRef<Task: Future & ~Copyable, let capacity: Int>: TaskSet, @un
     ///
     /// - Throws: ``SpawnError/poolFull(pool:capacity:)`` when every slot is taken.
     ///   The task is dropped.
-    @discardableResult
+    ///
+    /// Always inlined (see `TaskPool.spawn`).
+    @discardableResult @inline(__always)
     public func spawn(_ task: consuming Task) throws(SpawnError) -> TaskID {
         try TaskPool.spawn(pool, task, as: .detached)
     }
