@@ -135,7 +135,7 @@ extension UnsafePointer where Pointee == WakeGroup {
         (self + (slot &>> 5)).ready.pointee.publishingOr(1 &<< UInt32(truncatingIfNeeded: slot & 31))
         let head = self.head
         head.pointee.summary.publishingOr(1 &<< UInt32(truncatingIfNeeded: slot &>> 5))
-        if head.pointee.pend.load(ordering: .relaxed) != 0 { head.pointee.callPendHook() }
+        head.pointee.callPendHook()   // (it tests for no hook itself)
     }
 
     /// The generation of `slot`, counted from group 0 at `self`: that of its current
