@@ -425,7 +425,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
                 _ = Self.fireTimers(core, now: now)
             }
             if Self.runPass(core, tasks, now: now) != 0 || hasReadyTasks { continue }
-            let outcome = platform.idle(until: core.pointee.nextDeadline, strategy: strategy,
+            let outcome = platform.idle(until: ExecutorCore.nextDeadline(core), strategy: strategy,
                                         isStillIdle: { !self.hasReadyTasks })
             if case .stop = outcome { break }
         }

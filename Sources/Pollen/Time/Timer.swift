@@ -91,19 +91,24 @@ public struct Ticker: Future, Sendable {
         // Cortex-M0 has no divider at all), and a ticker is rarely more than one
         // period late; the cost is one step per missed period. (A deadline that
         // saturates at `distantFuture` ends the loop: the clock never reaches it.)
+        // The steps are counted in 32 bits (2^32 missed periods would take as many
+        // steps): one 64-bit add fewer per step. Widened with `_truncatingBits`:
+        // `UInt64(truncatingIfNeeded:)` of a `UInt32` is not folded in Embedded
+        // Swift -Osize (swiftc 6.3.1) and reaches a path that allocates.
         var due = next ?? (context.now + period)
-        var periods: UInt64 = 0
+        var periods: UInt32 = 0
         while due <= context.now {
             due = due + period
             periods &+= 1
         }
         next = due
-        guard periods > 0 else {
+        guard periods != 0 else {
             context.wake(at: due)
             return .pending
         }
-        count &+= periods
-        return .ready(periods)
+        let elapsed = UInt64(_truncatingBits: UInt(periods))
+        count &+= elapsed
+        return .ready(elapsed)
     }
 }
 
