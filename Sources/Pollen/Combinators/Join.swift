@@ -160,8 +160,7 @@ struct JoinChild<F: Future & ~Copyable>: ~Copyable {
 
     @inline(__always)
     init(_ future: consuming F) {
-        stage = .vacant
-        Stage2.initializeFirst(&stage, future)
+        stage = .first(future)
     }
 
     /// Polls the child where it lies if it still runs; `true` once it has

@@ -144,8 +144,7 @@ public struct Branch<Then: Future & ~Copyable, Else: Future & ~Copyable>: ~Copya
     /// A branch between the steps of `then` and of `otherwise`, by `condition`.
     @inline(__always)
     public init(_ condition: @escaping () -> Bool, then: @escaping () -> Then, otherwise: @escaping () -> Else) {
-        stage = .vacant
-        Stage2.initializeFirst(&stage, BranchChoice(condition: condition, then: then, otherwise: otherwise))
+        stage = .first(BranchChoice(condition: condition, then: then, otherwise: otherwise))
     }
 
     /// Chooses at the first poll (building the branch in place), then polls the

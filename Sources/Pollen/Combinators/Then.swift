@@ -36,8 +36,7 @@ public struct Then<First: Future & ~Copyable, Second: Future & ~Copyable>: ~Copy
     /// `first`, then the future `make` builds from its output. See ``Future/then(_:)``.
     @inline(__always)
     public init(_ first: consuming First, _ make: @escaping (First.Output) -> Second) {
-        stage = .vacant
-        Stage2.initializeFirst(&stage, WithNext(future: first, makeNext: make))
+        stage = .first(WithNext(future: first, makeNext: make))
     }
 
     /// Polls the live stage where it lies; see the type's documentation.

@@ -31,8 +31,8 @@ enum Stage2<A: ~Copyable, B: ~Copyable>: ~Copyable {
     case first(A)
     case second(B)
     /// No stage yet: only from a combinator's `stage = .vacant` to its
-    /// `initializeFirst` right after (see there). Never polled, never dropped
-    /// while vacant.
+    /// `initializeFirst` right after (see there; `Sequenced` and `Deferred` do
+    /// this). Never polled, never dropped while vacant.
     case vacant
 
     /// Writes `value` as the first stage into the `.vacant` stage at `stage`.
@@ -42,7 +42,7 @@ enum Stage2<A: ~Copyable, B: ~Copyable>: ~Copyable {
     /// outlined, never-inlined helper that takes the temporary's address, so
     /// the optimiser cannot build it in place; nested combinators then copied
     /// every level's whole stage from temporary to temporary (the nesting test:
-    /// 1,568 B of stack after spawning its 244-byte task, 1,272 B this way).
+    /// 1,568 B of stack after spawning its 244-byte task, 1,232 B this way).
     @inline(__always)
     static func initializeFirst(_ stage: UnsafeMutablePointer<Self>, _ value: consuming A) {
         stage.firstStage().initialize(to: value)

@@ -12,10 +12,11 @@
 //     each layer of a nested value in a temporary of that layer's size (README,
 //     "Decisions worth knowing"), so this is above issue 17's target of task
 //     size + 512 B, which is not met yet; the check keeps it from growing. The
-//     combinators' inits fill their first stage in place (`Stage2.vacant`,
-//     `initializeFirst`): 1,568 → 1,272 B at depth 8 on the mps2-an386, 920 →
-//     736 B at depth 4 on the micro:bit. The bound, 1,488 B on the mps2-an386,
-//     fails without them (it was 5 × before).
+//     `steps` links fill their first stage in place (`Stage2.vacant`,
+//     `initializeFirst`; `SequencedPerform` with `initializeSome`): 1,568 →
+//     1,232 B at depth 8 on the mps2-an386, 920 → 720 B at depth 4 on the
+//     micro:bit. The bound, 1,488 B on the mps2-an386, fails without them (it
+//     was 5 × before).
 // The high-water mark counts everything since reset: start-up, the capacity
 // check, interrupt handlers on the same stack.
 
