@@ -93,6 +93,20 @@ extension Atomic where Value == UInt32 {
 }
 
 extension Atomic where Value == UInt8 {
+    /// Replaces `expected` with `desired` if the byte holds it; returns whether it
+    /// did, before every access that follows (acquire; on one core that drops
+    /// the two `dmb`s of a claim on the Cortex-M4).
+    @inline(__always)
+    func takingCompareExchange(expected: UInt8, desired: UInt8) -> Bool {
+#if POLLEN_SINGLE_CORE
+        let exchanged = compareExchange(expected: expected, desired: desired, ordering: .relaxed).exchanged
+        SharedOrdering.compilerFence()
+        return exchanged
+#else
+        return compareExchange(expected: expected, desired: desired, ordering: .acquiring).exchanged
+#endif
+    }
+
     /// Loads the byte, before every access that follows (acquire).
     @inline(__always)
     func takingLoad() -> UInt8 {

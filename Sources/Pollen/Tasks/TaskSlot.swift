@@ -96,15 +96,7 @@ extension UnsafeMutablePointer where Pointee: ~Copyable {
     /// fence (no `dmb`; on RISC-V the acquire is a bit of the `lr.w` itself,
     /// and the relaxed form came out 4 bytes larger on the hifive1).
     func claim<Task: Future & ~Copyable>() -> Bool where Pointee == TaskSlot<Task> {
-#if POLLEN_SINGLE_CORE && arch(arm)
-        let claimed = stateCell().pointee.compareExchange(expected: SlotState.free.rawValue,
-                                                          desired: SlotState.reserved.rawValue,
-                                                          ordering: .relaxed).exchanged
-        SharedOrdering.compilerFence()
-        return claimed
-#else
-        stateCell().pointee.compareExchange(expected: SlotState.free.rawValue, desired: SlotState.reserved.rawValue,
-                                            ordering: .acquiring).exchanged
-#endif
+        stateCell().pointee.takingCompareExchange(expected: SlotState.free.rawValue,
+                                                  desired: SlotState.reserved.rawValue)
     }
 }
