@@ -483,7 +483,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
         if core.pointee.dueBound <= now {
             _ = Self.fireTimers(core, now: now)
         }
-        Self.runPass(core, tasks, now: now)
+        _ = Self.runPass(core, tasks, now: now)
         return ExecutorCore.nextDeadline(core)
     }
 
