@@ -64,7 +64,8 @@ let core: [Target] = [
     // POLLEN_CORE_DIR (a folder inside the package) builds a copy of it instead
     // (Board/bench-notes.md: measuring a variant of the core).
     // The Builtin module gives the core one thing the standard library does not: a
-    // compiler-only fence, for boards that declare one core (Support/SharedOrdering.swift).
+    // compiler-only fence, which only a board that declares one core uses
+    // (POLLEN_SINGLE_CORE, Support/SharedOrdering.swift); other builds ignore it.
     .target(name: "Pollen", path: environment["POLLEN_CORE_DIR"] ?? "Sources/Pollen",
             swiftSettings: crossModule + [.enableExperimentalFeature("BuiltinModule")]),
 ]
@@ -90,7 +91,7 @@ let hostRest: [Target] = [
         exclude: ["CMalloc"],
         swiftSettings: [.unsafeFlags([
             "-Xcc", "-fmodule-map-file=\(Context.packageDirectory)/Sources/PollenBench/CMalloc/module.modulemap",
-        ]), .enableExperimentalFeature("BuiltinModule")]),   // PollenCore is the core
+        ])]),
     .testTarget(name: "PollenTests", dependencies: ["Pollen", "PollenHost", "MallocCounter"]),
 ]
 

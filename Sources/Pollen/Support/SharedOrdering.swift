@@ -1,5 +1,12 @@
-import Builtin
 import Synchronization
+#if POLLEN_SINGLE_CORE
+// The compiler-only fence is a builtin; only the single-core build needs it, so a
+// plain build of the core needs no experimental feature.
+#if !hasFeature(BuiltinModule)
+#error("POLLEN_SINGLE_CORE needs -enable-experimental-feature BuiltinModule for the core (Package.swift sets it): its compiler-only fence is Builtin.fence_seqcst_singlethread")
+#endif
+import Builtin
+#endif
 
 // How the core orders its shared words: the one place where a build for a
 // single-core machine differs from the rest (issue 15, "single-core builds").
@@ -43,11 +50,13 @@ public enum SharedOrdering {
 #endif
     }
 
+#if POLLEN_SINGLE_CORE
     /// A compiler-only fence: no instruction, but no memory access moves across it.
     @inline(__always)
     static func compilerFence() {
         Builtin.fence_seqcst_singlethread()
     }
+#endif
 }
 
 // The operations, for the word types the core shares: UInt32 (masks), UInt8 (slot
