@@ -81,29 +81,12 @@ POLLEN_SYNC_RMW(1, uint8_t)
 POLLEN_SYNC_RMW(2, uint16_t)
 POLLEN_SYNC_RMW(4, uint32_t)
 
-/* Signed min/max (Atomic<Int*>.min/max): compared as signed. */
-#define POLLEN_SYNC_SIGNED(N, T, U)                                             \
-    U pollen_sync_fetch_and_max_##N(volatile U *p, U operand)                   \
-        __asm__("__sync_fetch_and_max_" #N);                                    \
-    U pollen_sync_fetch_and_max_##N(volatile U *p, U operand) {                 \
-        uint32_t saved = pollen_critical_enter();                               \
-        U old = *p;                                                             \
-        *p = (T)old > (T)operand ? old : operand;                               \
-        pollen_critical_exit(saved);                                            \
-        return old;                                                             \
-    }                                                                           \
-    U pollen_sync_fetch_and_min_##N(volatile U *p, U operand)                   \
-        __asm__("__sync_fetch_and_min_" #N);                                    \
-    U pollen_sync_fetch_and_min_##N(volatile U *p, U operand) {                 \
-        uint32_t saved = pollen_critical_enter();                               \
-        U old = *p;                                                             \
-        *p = (T)old < (T)operand ? old : operand;                               \
-        pollen_critical_exit(saved);                                            \
-        return old;                                                             \
-    }
-
-POLLEN_SYNC_SIGNED(1, int8_t, uint8_t)
-POLLEN_SYNC_SIGNED(2, int16_t, uint16_t)
-POLLEN_SYNC_SIGNED(4, int32_t, uint32_t)
+/* Signed min/max (Atomic<Int*>.min/max): the same operation, compared as signed. */
+POLLEN_SYNC_FETCH(1, uint8_t, max, (int8_t)old > (int8_t)operand ? old : operand)
+POLLEN_SYNC_FETCH(1, uint8_t, min, (int8_t)old < (int8_t)operand ? old : operand)
+POLLEN_SYNC_FETCH(2, uint16_t, max, (int16_t)old > (int16_t)operand ? old : operand)
+POLLEN_SYNC_FETCH(2, uint16_t, min, (int16_t)old < (int16_t)operand ? old : operand)
+POLLEN_SYNC_FETCH(4, uint32_t, max, (int32_t)old > (int32_t)operand ? old : operand)
+POLLEN_SYNC_FETCH(4, uint32_t, min, (int32_t)old < (int32_t)operand ? old : operand)
 
 #endif /* __ARM_ARCH_6M__ */
