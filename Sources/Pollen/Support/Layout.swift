@@ -8,3 +8,18 @@
 func alignedUp(_ offset: Int, to alignment: Int) -> Int {
     (offset &+ alignment &- 1) & ~(alignment &- 1)
 }
+
+/// Element `index` of the contiguous `T`s that start `offset` bytes into `base`
+/// (an `InlineArray`'s storage inside a pinned struct: pool slots, channel and
+/// signal cells).
+///
+/// Raw arithmetic, then the typed pointer: a typed pointer's `+` in generic code
+/// reaches the specialised code as a byte offset whose alignment the compiler no
+/// longer knows (Embedded Swift, swiftc 6.3.1), so on ARMv6-M and RV32, which have
+/// no unaligned loads, every field read through it took a load per byte (a
+/// polled task's 8-byte waker: 8 loads and 13 shifts and adds instead of 2 loads).
+@inline(__always)
+func element<T: ~Copyable>(_ index: Int, of _: T.Type, in base: UnsafeMutableRawPointer,
+                           at offset: Int = 0) -> UnsafeMutablePointer<T> {
+    (base + (offset &+ index &* MemoryLayout<T>.stride)).assumingMemoryBound(to: T.self)
+}

@@ -192,10 +192,8 @@ public struct Channel<Element, let capacity: Int>: ~Copyable {
     static func slot(_ channel: UnsafeMutablePointer<Channel>, _ index: Int) -> UnsafeMutablePointer<Element?> {
         // Safety: PINNED and CELLS-SECOND; InlineArray elements are contiguous.
         // Producers write distinct cells, each owned by one side at a time (its
-        // sequence says which). Raw arithmetic keeps the cell's alignment known
-        // (see `TaskPool.slot`).
-        (UnsafeMutableRawPointer(channel) + (cellsOffset &+ index &* MemoryLayout<Element?>.stride))
-            .assumingMemoryBound(to: Element?.self)
+        // sequence says which).
+        element(index, of: Element?.self, in: UnsafeMutableRawPointer(channel), at: cellsOffset)
     }
 
     /// Producer side: claims a position, stores the element, publishes it, and

@@ -170,10 +170,8 @@ public struct InterruptSignal<Value>: ~Copyable {
 
     /// Address of cell `index` (0 or 1) of the signal at `signal`.
     static func cell(_ signal: UnsafeMutablePointer<InterruptSignal>, _ index: UInt32) -> UnsafeMutablePointer<Value?> {
-        // Safety: CELLS-FIRST; InlineArray elements are contiguous. Raw arithmetic
-        // keeps the cell's alignment known (see `TaskPool.slot`).
-        (UnsafeMutableRawPointer(signal) + Int(truncatingIfNeeded: index) &* MemoryLayout<Value?>.stride)
-            .assumingMemoryBound(to: Value?.self)
+        // Safety: CELLS-FIRST; InlineArray elements are contiguous.
+        element(Int(truncatingIfNeeded: index), of: Value?.self, in: UnsafeMutableRawPointer(signal))
     }
 
     /// Stores `value`, replacing any value not yet taken, and wakes the waiting

@@ -99,13 +99,8 @@ public struct TaskPool<Task: Future & ~Copyable, let capacity: Int>: ~Copyable {
     static func slot(_ pool: UnsafeMutablePointer<Self>, _ index: Int) -> UnsafeMutablePointer<TaskSlot<Task>> {
         // Safety: SLOTS-FIRST (slot 0 is at the pool's address), InlineArray elements
         // are contiguous, and callers pass index < capacity.
-        // Raw arithmetic, then the typed pointer: a typed pointer's `+` in this
-        // generic code reaches the specialised code as a byte offset the compiler
-        // no longer knows the alignment of, so on ARMv6-M and RV32 (no unaligned
-        // loads) every field of the polled task was read a byte at a time (a
-        // task's 8-byte waker: 8 loads and 13 shifts and adds instead of 2 loads).
-        (UnsafeMutableRawPointer(pool) + index &* MemoryLayout<TaskSlot<Task>>.stride)
-            .assumingMemoryBound(to: TaskSlot<Task>.self)
+        // (`element` keeps the slot's alignment known.)
+        element(index, of: TaskSlot<Task>.self, in: UnsafeMutableRawPointer(pool))
     }
 
     /// Claims a free slot (atomic compare-exchange) and returns its index.
