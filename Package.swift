@@ -169,12 +169,13 @@ func boardLayer(_ board: String) -> [Target] {
     return [
         // memcpy, memset & co. for every board (LLVM lowers copies to them), and
         // image.c: the stack's high-water mark and size and .text's size (image.h,
-        // which each architecture's header includes, declares them to Swift).
+        // which each architecture's header includes, declares them to Swift), and
+        // fault_text.c: putchar and the fault reports' text (fault_text.h, likewise).
         .target(
             name: "PollenLibC",
             path: "Board/common",
-            exclude: commonSwift + ["atomics_rmw.h", "image.h"],
-            sources: ["libc.c", "image.c"],
+            exclude: commonSwift + ["atomics_rmw.h", "image.h", "fault_text.h"],
+            sources: ["libc.c", "image.c", "fault_text.c"],
             publicHeadersPath: ".",   // no headers of its own: image.h comes through the architecture's
             cSettings: [.unsafeFlags([
                 "-Oz", "-g0", "-std=c11", "-ffreestanding", "-fno-builtin",
@@ -185,7 +186,7 @@ func boardLayer(_ board: String) -> [Target] {
             name: "PollenBoardCommon",
             dependencies: ["Pollen"],
             path: "Board/common",
-            exclude: ["libc.c", "image.c", "atomics_rmw.h", "image.h"],
+            exclude: ["libc.c", "image.c", "fault_text.c", "atomics_rmw.h", "image.h", "fault_text.h"],
             sources: commonSwift,
             swiftSettings: crossModule),
         // The architecture layer's C: Swift sees its header through the folder's

@@ -38,34 +38,8 @@ __asm__(".section .stack,\"aw\",%nobits\n\t.previous");
 /* ------------------------------------------------------------------------- */
 /* Console output for fault messages (goes through the board's UART).        */
 
-/* putchar: Embedded Swift's print() writes through it (only apps that print
-   link it; the fault report below writes through the board directly). */
-int putchar(int c) {
-    pollen_board_write_byte((uint8_t)c);
-    return c;
-}
-
-__attribute__((noinline)) static void fault_write(const char *s) {
-    while (*s) pollen_board_write_byte((uint8_t)*s++);
-}
-
-/* `label`, "0x" and 8 lowercase hex digits, computed (no digit table in flash). */
-__attribute__((noinline)) static void fault_write_hex(const char *label, uint32_t value) {
-    fault_write(label);
-    fault_write("0x");
-    for (int digits = 8; digits > 0; --digits, value <<= 4) {
-        uint32_t nibble = value >> 28;
-        pollen_board_write_byte((uint8_t)(nibble + (nibble < 10 ? '0' : 'a' - 10)));
-    }
-}
-
-/* Board.fail(_ message:): the message (a Swift string literal, which is
-   NUL-terminated), a newline, exit code 1. */
-void pollen_fail(const uint8_t *message) {
-    fault_write((const char *)message);
-    pollen_board_write_byte('\n');
-    pollen_exit(1);
-}
+/* putchar, pollen_fail and the fault text (pollen_fault_write,
+   pollen_fault_write_hex): Board/common/fault_text.c. */
 
 
 /* ------------------------------------------------------------------------- */
@@ -145,9 +119,9 @@ void pollen_fault_report(uint32_t sp, uint32_t pc, uint32_t lr, uint32_t excepti
         what = "trap at pc=";
         code = POLLEN_EXIT_TRAP;
     }
-    fault_write("\nFATAL: ");
-    fault_write_hex(what, value);
-    if (lr != 0) fault_write_hex(" lr=", lr);   /* pc-based causes: the caller too */
+    pollen_fault_write("\nFATAL: ");
+    pollen_fault_write_hex(what, value);
+    if (lr != 0) pollen_fault_write_hex(" lr=", lr);   /* pc-based causes: the caller too */
     pollen_board_write_byte('\n');
     pollen_exit(code);
 }

@@ -161,13 +161,10 @@ static inline __attribute__((always_inline)) void pollen_spin(uint32_t iteration
     Needs `-semihosting-config enable=on` (QEMU) or an attached debugger. */
 __attribute__((noreturn)) void pollen_exit(int32_t code);
 
-/** Start-up failed: writes `message` (NUL-terminated), a newline, and exits
-    with code 1 (`Board.fail(_:)` with a string literal: the fault report's
-    console loop and exit, no Swift string code). */
-__attribute__((noreturn)) void pollen_fail(const uint8_t *message);
-
 /* The stack's high-water mark and size, the size of .text: every board's. */
 #include "../common/image.h"
+/* The fault reports' console text and pollen_fail: every board's. */
+#include "../common/fault_text.h"
 
 /** Routes the machine external interrupt to the PLIC dispatch (claim, run
     IRQ<source>_Handler, complete). Called when the first PLIC source is

@@ -55,42 +55,16 @@ volatile uint32_t pollen_active_trap;
 /* ------------------------------------------------------------------------- */
 /* Console output for fault messages (goes through the board's UART).        */
 
-/* putchar: Embedded Swift's print() writes through it (only apps that print
-   link it; the fault report below writes through the board directly). */
-int putchar(int c) {
-    pollen_board_write_byte((uint8_t)c);
-    return c;
-}
-
-__attribute__((noinline)) static void fault_write(const char *s) {
-    while (*s) pollen_board_write_byte((uint8_t)*s++);
-}
-
-/* `label`, "0x" and 8 lowercase hex digits, computed (no digit table in flash). */
-__attribute__((noinline)) static void fault_write_hex(const char *label, uint32_t value) {
-    fault_write(label);
-    fault_write("0x");
-    for (int digits = 8; digits > 0; --digits, value <<= 4) {
-        uint32_t nibble = value >> 28;
-        pollen_board_write_byte((uint8_t)(nibble + (nibble < 10 ? '0' : 'a' - 10)));
-    }
-}
-
-/* Board.fail(_ message:): the message (a Swift string literal, which is
-   NUL-terminated), a newline, exit code 1. */
-void pollen_fail(const uint8_t *message) {
-    fault_write((const char *)message);
-    pollen_board_write_byte('\n');
-    pollen_exit(1);
-}
+/* putchar, pollen_fail and the fault text (pollen_fault_write,
+   pollen_fault_write_hex): Board/common/fault_text.c. */
 
 /* "\nFATAL: <what><value>[ <name>=<second>]\n", then exit(code). */
 __attribute__((noreturn, noinline))
 static void fault_report(const char *what, uint32_t value, const char *name,
                          uint32_t second, int32_t code) {
-    fault_write("\nFATAL: ");
-    fault_write_hex(what, value);
-    if (name) fault_write_hex(name, second);
+    pollen_fault_write("\nFATAL: ");
+    pollen_fault_write_hex(what, value);
+    if (name) pollen_fault_write_hex(name, second);
     pollen_board_write_byte('\n');
     pollen_exit(code);
 }
@@ -290,12 +264,12 @@ __attribute__((used)) void pollen_trap(uint32_t mcause, uint32_t mepc, uint32_t 
     }
     uint32_t mtval;   /* the faulting address, or the instruction's bits */
     __asm volatile("csrr %0, mtval" : "=r"(mtval));
-    fault_write("\nFATAL: ");
-    fault_write(exception_name(mcause));
-    fault_write_hex(" at pc=", mepc);
-    fault_write_hex(" mcause=", mcause);
-    fault_write_hex(" mtval=", mtval);
-    fault_write_hex(" ra=", frame[0]);
+    pollen_fault_write("\nFATAL: ");
+    pollen_fault_write(exception_name(mcause));
+    pollen_fault_write_hex(" at pc=", mepc);
+    pollen_fault_write_hex(" mcause=", mcause);
+    pollen_fault_write_hex(" mtval=", mtval);
+    pollen_fault_write_hex(" ra=", frame[0]);
     pollen_board_write_byte('\n');
     pollen_exit(POLLEN_EXIT_HARD_FAULT);
 }
