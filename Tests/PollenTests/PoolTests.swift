@@ -29,6 +29,39 @@ struct PoolTests {
         #expect(trace.entries == ["poll a", "poll b", "poll a", "poll c"])
     }
 
+    @Test("spawn { … } claims a slot first and then builds the task in it; on a full pool the closure is not called")
+    func spawnBuilding() {
+        let trace = Trace()
+        let rig = Rig<Scripted, 2>()
+        var built: [String] = []
+        try! rig.pool.pointee.spawn { built.append("a"); return Scripted("a", trace) { _, _ in .pending } }
+        #expect(built == ["a"] && rig.occupied == 1)
+        let handle = try! rig.tasks.spawnJoinable { built.append("b"); return Scripted("b", trace) { _, _ in .ready(7) } }
+        #expect(built == ["a", "b"] && rig.occupied == 2)
+        for attempt in 0..<2 {
+            do {
+                if attempt == 0 {
+                    try rig.tasks.spawn { built.append("c"); return Scripted("c", trace) { _, _ in .ready(0) } }
+                } else {
+                    _ = try rig.pool.pointee.spawnJoinable { built.append("d"); return Scripted("d", trace) { _, _ in .ready(0) } }
+                }
+                Issue.record("spawn into a full pool succeeded")
+            } catch {
+                guard case .poolFull(_, let capacity) = error else { Issue.record("wrong error \(error)"); return }
+                #expect(capacity == 2)
+            }
+        }
+        #expect(built == ["a", "b"])   // never built for a full pool
+        rig.runUntilQuiet()
+        #expect(trace.entries == ["poll a", "poll b"])
+        var joined = handle
+        var context = Context(waker: handWaker(), now: .zero)
+        guard case .ready(.completed(let output)) = joined.poll(&context) else {
+            Issue.record("the joinable task did not complete"); return
+        }
+        #expect(output == 7)
+    }
+
     @Test("spawning into a pool that is not attached is an error, not a crash")
     func notAttached() {
         let pool = Pinned(TaskPool<Scripted, 2>(name: "loose"))

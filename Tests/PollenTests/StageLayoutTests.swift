@@ -92,6 +92,45 @@ struct StageLayoutTests {
         }
         #expect(trace.entries == ["drop a", "drop b"])
     }
+
+    @Test("vacantStage() builds .vacant byte by byte: it reads as .vacant and has .vacant's bytes, for several payload shapes")
+    func vacantStageIsVacant() {
+        func check<A, B>(_: A.Type, _: B.Type) {
+            let built = Stage2<A, B>.vacantStage()
+            let assigned = Stage2<A, B>.vacant
+            guard case .vacant = built else { Issue.record("vacantStage() of \(A.self), \(B.self) is not .vacant"); return }
+            #expect(bytes(of: built) == bytes(of: assigned))
+        }
+        check(WithFlag.self, WithPointer.self)
+        check(UInt8.self, Padded<40>.self)
+        check((() -> Timer).self, Timer.self)
+        check(UInt64.self, UInt64?.self)
+    }
+
+    @Test("init(first:) builds .first in place: the compiler reads .first with the value, and the stage is dropped once")
+    func initFirstBuildsFirst() {
+        let plain = Stage2<WithFlag, WithPointer>(first: WithFlag(word: 0x0A0B_0C0D, flag: false))
+        guard case .first(let value) = plain else { Issue.record("init(first:) did not read as .first"); return }
+        #expect(value.word == 0x0A0B_0C0D && !value.flag)
+        // The payload's bytes and the tag byte (the bytes between are not the payload's).
+        let size = MemoryLayout<Stage2<WithFlag, WithPointer>>.size
+        #expect(Array(bytes(of: plain)[0..<MemoryLayout<WithFlag>.size])
+                == bytes(of: WithFlag(word: 0x0A0B_0C0D, flag: false)))
+        #expect(bytes(of: plain)[size - 1] == 0)
+
+        let trace = Trace()
+        do {
+            var stage = Stage2<Tracked, Tracked>(first: Tracked("a", trace, readyAt: nil))
+            #expect(trace.entries.isEmpty)
+            withUnsafeMutablePointer(to: &stage) { p in
+                #expect(p.isFirstStage())
+                p.replaceFirstStage { Tracked("b", trace, readyAt: nil) }
+            }
+            #expect(trace.entries == ["drop a"])
+            _ = consume stage
+        }
+        #expect(trace.entries == ["drop a", "drop b"])
+    }
 }
 
 @Suite("Layout invariant: OPTIONAL-LAYOUT (payload at offset 0; a tag byte after it only without spare patterns)")

@@ -22,8 +22,7 @@ public struct Deferred<F: Future & ~Copyable>: ~Copyable, Future {
     /// A future that `make` builds when it is first polled.
     @inline(__always)
     public init(_ make: @escaping () -> F) {
-        stage = .vacant
-        Stage2.initializeFirst(&stage, make)
+        stage = Stage2(first: make)
     }
 
     /// Builds the future on the first poll (in place), then polls it where it lies.
@@ -42,8 +41,6 @@ public struct Deferred<F: Future & ~Copyable>: ~Copyable, Future {
         stage.replaceFirstStage(make)
     }
 }
-
-extension Deferred: Copyable where F: Copyable {}
 
 /// A future that runs a function once, at its first poll, and completes at once.
 ///

@@ -38,8 +38,6 @@ public struct Join2<A: Future & ~Copyable, B: Future & ~Copyable>: ~Copyable, Fu
     }
 }
 
-extension Join2: Copyable where A: Copyable, B: Copyable {}
-
 /// Waits for three futures; the output is the three outputs. Same behaviour,
 /// layout and cancel safety as ``Join2``.
 ///
@@ -71,8 +69,6 @@ public struct Join3<A: Future & ~Copyable, B: Future & ~Copyable, C: Future & ~C
         return .ready((a.take(), b.take(), c.take()))
     }
 }
-
-extension Join3: Copyable where A: Copyable, B: Copyable, C: Copyable {}
 
 /// Waits for four futures; the output is the four outputs. Same behaviour,
 /// layout and cancel safety as ``Join2``.
@@ -108,8 +104,6 @@ public struct Join4<A: Future & ~Copyable, B: Future & ~Copyable, C: Future & ~C
         return .ready((a.take(), b.take(), c.take(), d.take()))
     }
 }
-
-extension Join4: Copyable where A: Copyable, B: Copyable, C: Copyable, D: Copyable {}
 
 /// Runs `a` and `b` concurrently in the current task; completes with both
 /// outputs when both have finished. See ``Join2``.
@@ -150,17 +144,15 @@ public func join<A: Future & ~Copyable, B: Future & ~Copyable, C: Future & ~Copy
 
 /// One child of a join: the running future until it finishes, then its output.
 ///
-/// Optionals rather than one enum: polling an optional's payload happens in
-/// place, while an enum payload has to be moved out and back on every poll
-/// (several copies of the child on the stack). The cost is that a child's
-/// storage is the sum of its future and its output; outputs are usually small.
+/// A `Stage2`: the future and then its output share their bytes (the larger of
+/// the two plus a tag byte), and the future is polled where it lies.
 struct JoinChild<F: Future & ~Copyable>: ~Copyable {
     /// The running future, then its output (taken once): one live at a time.
     var stage: Stage2<F, F.Output?>
 
     @inline(__always)
     init(_ future: consuming F) {
-        stage = .first(future)
+        stage = Stage2(first: future)
     }
 
     /// Polls the child where it lies if it still runs; `true` once it has
@@ -192,5 +184,3 @@ struct JoinChild<F: Future & ~Copyable>: ~Copyable {
         }
     }
 }
-
-extension JoinChild: Copyable where F: Copyable {}

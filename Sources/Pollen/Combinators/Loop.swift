@@ -144,7 +144,7 @@ public struct Branch<Then: Future & ~Copyable, Else: Future & ~Copyable>: ~Copya
     /// A branch between the steps of `then` and of `otherwise`, by `condition`.
     @inline(__always)
     public init(_ condition: @escaping () -> Bool, then: @escaping () -> Then, otherwise: @escaping () -> Else) {
-        stage = .first(BranchChoice(condition: condition, then: then, otherwise: otherwise))
+        stage = Stage2(first: BranchChoice(condition: condition, then: then, otherwise: otherwise))
     }
 
     /// Chooses at the first poll (building the branch in place), then polls the
@@ -193,4 +193,3 @@ public func when<Then: Future & ~Copyable, Else: Future & ~Copyable>(
 
 extension Loop: Copyable where Body: Copyable {}
 extension Repeat: Copyable where Body: Copyable {}
-extension Branch: Copyable where Then: Copyable, Else: Copyable {}

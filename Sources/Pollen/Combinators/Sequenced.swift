@@ -22,8 +22,7 @@ public struct Sequenced<Earlier: Future & ~Copyable, Next: Future & ~Copyable>: 
     /// `earlier`, then the future `makeNext` builds once `earlier` has completed.
     @inline(__always)
     public init(_ earlier: consuming Earlier, then makeNext: @escaping () -> Next) {
-        stage = .vacant
-        Stage2.initializeFirst(&stage, WithNext(future: earlier, makeNext: makeNext))
+        stage = Stage2(first: WithNext(future: earlier, makeNext: makeNext))
     }
 
     /// Polls the live stage where it lies.
@@ -48,8 +47,6 @@ public struct Sequenced<Earlier: Future & ~Copyable, Next: Future & ~Copyable>: 
     }
 }
 
-extension Sequenced: Copyable where Earlier: Copyable, Next: Copyable {}
-
 /// Runs `Earlier`, then calls a function once: a `Void` statement after other
 /// steps in a ``steps(_:)`` block. The output of `Earlier` is discarded.
 ///
@@ -64,16 +61,15 @@ extension Sequenced: Copyable where Earlier: Copyable, Next: Copyable {}
 ///
 /// Cancel safety: that of `Earlier`; the action runs only if `Earlier` completed.
 public struct SequencedPerform<Earlier: Future & ~Copyable>: ~Copyable, Future {
+    /// `Earlier` until it completes, then `nil`. An optional rather than a
+    /// `Stage2`: `nil` needs no bytes of its own (it is one of `Earlier`'s
+    /// spare bit patterns), where a `Stage2` adds a tag byte.
     var earlier: Earlier?
     let action: () -> Void
 
     /// `earlier`, then `action()`.
     @inline(__always)
     public init(_ earlier: consuming Earlier, then action: @escaping () -> Void) {
-        // `nil`, then filled in place: `self.earlier = .some(earlier)` builds the
-        // optional in a temporary first (see `Stage2.initializeFirst`); the
-        // nesting test's 8 levels took 1,512 B of stack to spawn that way, and
-        // 2,736 B to run, against 1,272 B and 2,080 B (when this was written).
         self.earlier = nil
         self.action = action
         Self.fill(&self.earlier, earlier)
@@ -85,7 +81,8 @@ public struct SequencedPerform<Earlier: Future & ~Copyable>: ~Copyable, Future {
         slot.initializeSome(value)
     }
 
-    /// Polls `Earlier`; when it completes, drops it, runs the action and completes.
+    /// Polls `Earlier` where it lies; when it completes, drops it, runs the
+    /// action and completes.
     public mutating func poll(_ context: inout Context) -> Poll<Void> {
         let before = context.deadline
         // In place: the force unwrap of a stored optional is an access, not a copy.
@@ -94,9 +91,8 @@ public struct SequencedPerform<Earlier: Future & ~Copyable>: ~Copyable, Future {
         return .ready(())
     }
 
-    /// Drops `Earlier` and runs the action. Not inlined: dropping an optional
-    /// materializes it on the stack, and that frame should not stay on the
-    /// stack while `Earlier` is polled.
+    /// Drops `Earlier` and runs the action. Not inlined: whatever dropping
+    /// `Earlier` needs stays out of the poll's frame.
     @inline(never)
     mutating func finish(_ context: inout Context, _ before: Instant) {
         earlier = nil
@@ -104,5 +100,3 @@ public struct SequencedPerform<Earlier: Future & ~Copyable>: ~Copyable, Future {
         action()
     }
 }
-
-extension SequencedPerform: Copyable where Earlier: Copyable {}

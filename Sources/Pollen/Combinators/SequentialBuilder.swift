@@ -60,13 +60,13 @@
 ///
 /// Stack: the live step is polled where it lies, and the next step is built in
 /// the bytes the finished one leaves (`Stage.swift`), so polling needs no copy
-/// of a step on the stack at any nesting level. Building a value still goes
-/// through temporaries: Swift builds each layer of a nested value (a `steps`
-/// block, a `join` around it) in its own temporary and moves it into the next,
-/// so constructing a future, and reaching a step whose expression builds a
-/// large future, takes a few copies of that future's size of stack, in a frame
-/// that is gone before the future is polled. The README ("Decisions worth knowing", Stack) has
-/// the measured figures (Tests/Firmware/stack-nesting).
+/// of a step on the stack at any nesting level. Building one is in place too:
+/// every link builds its stage with `Stage2(first:)`, and the links are
+/// `~Copyable`, so the block moves each link into the next instead of copying
+/// it. A struct that stores a `steps` value is therefore `~Copyable` as well.
+/// Reaching a step whose expression builds a large future takes a frame of
+/// about that future's size while it is built. The README ("Decisions worth
+/// knowing", Stack) has the measured figures (Tests/Firmware/stack-nesting).
 ///
 /// Cancel safety: dropping the sequence drops the live step (its own cancel
 /// safety applies); steps not reached are never built and their expressions

@@ -36,7 +36,7 @@ public struct Then<First: Future & ~Copyable, Second: Future & ~Copyable>: ~Copy
     /// `first`, then the future `make` builds from its output. See ``Future/then(_:)``.
     @inline(__always)
     public init(_ first: consuming First, _ make: @escaping (First.Output) -> Second) {
-        stage = .first(WithNext(future: first, makeNext: make))
+        stage = Stage2(first: WithNext(future: first, makeNext: make))
     }
 
     /// Polls the live stage where it lies; see the type's documentation.
@@ -64,15 +64,11 @@ public struct Then<First: Future & ~Copyable, Second: Future & ~Copyable>: ~Copy
     }
 }
 
-extension Then: Copyable where First: Copyable, Second: Copyable {}
-
 /// A running stage and what builds the stage after it (``Then``, ``Sequenced``).
 struct WithNext<F: ~Copyable, Make>: ~Copyable {
     var future: F
     let makeNext: Make
 }
-
-extension WithNext: Copyable where F: Copyable {}
 
 extension Future where Self: ~Copyable {
     /// Runs this future, then the future `make` builds from its output.

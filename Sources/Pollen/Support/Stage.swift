@@ -30,19 +30,55 @@
 enum Stage2<A: ~Copyable, B: ~Copyable>: ~Copyable {
     case first(A)
     case second(B)
-    /// No stage yet: only from a combinator's `stage = .vacant` to its
-    /// `initializeFirst` right after (see there; `Sequenced` and `Deferred` do
-    /// this). Never polled, never dropped while vacant.
+    /// No stage yet: what ``vacantStage()`` builds, for ``init(first:)`` to
+    /// fill. Never polled, never dropped while vacant.
     case vacant
 
-    /// Writes `value` as the first stage into the `.vacant` stage at `stage`.
+    /// A stage whose first stage is `value`: how every combinator builds its
+    /// stage (`stage = Stage2(first: …)`).
     ///
-    /// Why not `stage = .first(value)`: that builds the whole enum (the size of
-    /// its largest stage) in a temporary and stores its tag through an
-    /// outlined, never-inlined helper that takes the temporary's address, so
-    /// the optimiser cannot build it in place; nested combinators then copied
-    /// every level's whole stage from temporary to temporary (the nesting test:
-    /// 1,568 B of stack after spawning its 244-byte task, 1,232 B this way).
+    /// Why not `stage = .first(value)`: assigning a case of this enum (any
+    /// case, `.vacant` too) builds the whole enum, the size of its largest
+    /// stage, in a temporary and stores the case through an outlined,
+    /// never-inlined helper that takes the temporary's address; the optimiser
+    /// can then neither build it where it goes nor drop the temporary. Here a
+    /// `.vacant` value is written byte by byte, the first stage is written
+    /// through a pointer and the result is moved out: inlined into a
+    /// combinator's `init`, the stage is written straight into the value being
+    /// built. (The stage combinators are also `~Copyable`: while they were
+    /// copyable, a `steps` block passed a copy of each link to the next and
+    /// kept the original. README, "Decisions worth knowing", Stack.)
+    ///
+    /// The nesting test (Tests/Firmware/stack-nesting, mps2-an386, depth 8,
+    /// 244-byte task), stack after the spawn: 1,568 B with `.first`, 1,232 B
+    /// with `.vacant` assigned and filled through a pointer, 552 B with this,
+    /// `~Copyable` combinators and `spawn { … }`.
+    @inline(__always)
+    init(first value: consuming A) {
+        var scratch = Self.vacantStage()
+        Self.initializeFirst(&scratch, value)
+        self = consume scratch
+    }
+
+    /// The `.vacant` stage, written byte by byte: a payload of zero bytes and,
+    /// in the tag byte, the number of payload cases, 2 (GENERIC-ENUM-LAYOUT's
+    /// encoding of an empty case), so that no outlined tag store is involved
+    /// (see ``init(first:)``). `StageLayoutTests` checks that it reads as
+    /// `.vacant` and has `.vacant`'s bytes.
+    @inline(__always)
+    static func vacantStage() -> Self {
+        withUnsafeTemporaryAllocation(of: Self.self, capacity: 1) { buffer in
+            // Safety: the allocation holds one `Self`, and every one of its
+            // bytes is written before it is moved out as a value.
+            let raw = UnsafeMutableRawPointer(buffer.baseAddress.unsafelyUnwrapped)
+            let tagOffset = MemoryLayout<Self>.size &- 1
+            raw.initializeMemory(as: UInt8.self, repeating: 0, count: tagOffset)
+            raw.storeBytes(of: 2, toByteOffset: tagOffset, as: UInt8.self)
+            return raw.assumingMemoryBound(to: Self.self).move()
+        }
+    }
+
+    /// Writes `value` as the first stage into the `.vacant` stage at `stage`.
     @inline(__always)
     static func initializeFirst(_ stage: UnsafeMutablePointer<Self>, _ value: consuming A) {
         stage.firstStage().initialize(to: value)
@@ -115,4 +151,3 @@ extension UnsafeMutablePointer where Pointee: ~Copyable {
         }
     }
 }
-

@@ -68,10 +68,33 @@ public struct PoolRef<Task: Future & ~Copyable, let capacity: Int>: TaskSet, @un
         try TaskPool.spawn(pool, task, as: .detached)
     }
 
+    /// Claims a slot, then builds the task `make` returns straight in it and
+    /// starts it as a detached task: `try pool.spawn { Sampler(rate: 10) }`.
+    /// Safe from any context.
+    ///
+    /// Unlike ``spawn(_:)-(Task)``, whose argument is built on the caller's
+    /// stack and then moved into the slot, nothing of the task is on the stack
+    /// (README, "Stack"): prefer this form for a large task.
+    ///
+    /// - Throws: ``SpawnError/poolFull(pool:capacity:)`` when every slot is
+    ///   taken. `make` is then not called.
+    @discardableResult @inline(__always)
+    public func spawn(_ make: () -> Task) throws(SpawnError) -> TaskID {
+        try TaskPool.spawn(pool, building: make, as: .detached)
+    }
+
     /// Starts `task` and returns its ``JoinHandle`` (see `TaskPool.spawnJoinable(_:)`).
     /// Safe from any context; the handle itself is for task context.
     public func spawnJoinable(_ task: consuming Task) throws(SpawnError) -> JoinHandle<Task, capacity> {
         let id = try TaskPool.spawn(pool, task, as: .joinable)
+        return JoinHandle(pool: pool, index: Int(id.slot) &- base)
+    }
+
+    /// Claims a slot, builds the task `make` returns straight in it, and
+    /// returns its ``JoinHandle`` (see ``spawn(_:)-(()->Task)``). Safe from any
+    /// context; the handle itself is for task context.
+    public func spawnJoinable(_ make: () -> Task) throws(SpawnError) -> JoinHandle<Task, capacity> {
+        let id = try TaskPool.spawn(pool, building: make, as: .joinable)
         return JoinHandle(pool: pool, index: Int(id.slot) &- base)
     }
 

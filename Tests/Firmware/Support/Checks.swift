@@ -24,7 +24,7 @@ public func check(_ name: StaticString, _ passed: Bool, _ seen: UInt32? = nil) {
 }
 
 /// Spawns `task` into `pool`, or prints the spawn error followed by `... FAIL` and exits 1.
-public func spawn<let capacity: Int, Task: Future>(_ pool: PoolRef<Task, capacity>, _ task: Task) {
+public func spawn<let capacity: Int, Task: Future & ~Copyable>(_ pool: PoolRef<Task, capacity>, _ task: consuming Task) {
     do throws(SpawnError) {
         try pool.spawn(task)
     } catch {

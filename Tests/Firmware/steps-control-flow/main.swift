@@ -12,8 +12,8 @@ nonisolated(unsafe) var shortFlashes: UInt32 = 0
 
 /// Every 10 ms: odd rounds flash twice (short), even rounds once (long). The
 /// task's type is that of the steps; `some Future` keeps it out of sight.
-struct Bursts: Future {
-    var body: some Future<Never> = loop {
+struct Bursts: Future, ~Copyable {
+    var body: some Future<Never> & ~Copyable = loop {
         Timer.after(.milliseconds(10))
         rounds &+= 1
         when(rounds & 1 == 0) {
