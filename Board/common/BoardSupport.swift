@@ -257,6 +257,26 @@ extension BoardSupport {
         }
     }
 
+    /// Claims a slot of `pool`, builds the task `make` returns straight in it
+    /// and starts it as a detached task (see `PoolRef.spawn(_:)` with a
+    /// closure: no copy of the task on the stack), or, when it cannot, prints
+    /// the error and stops the firmware with exit code 1 (see
+    /// ``mustSpawn(_:_:)``).
+    ///
+    /// ```swift
+    /// Board.mustSpawn(loggers) { Logger(every: .seconds(1)) }
+    /// ```
+    @discardableResult @inline(__always)
+    public static func mustSpawn<Task: Future & ~Copyable, let capacity: Int>(
+        _ pool: PoolRef<Task, capacity>, _ make: () -> Task
+    ) -> TaskID {
+        do throws(SpawnError) {
+            return try pool.spawn(make)
+        } catch {
+            fail(error)
+        }
+    }
+
     /// Spawns `task` as a joinable task of `pool` and returns its handle, or, when
     /// it cannot, prints the error and stops the firmware with exit code 1 (see
     /// ``mustSpawn(_:_:)``).
@@ -269,6 +289,19 @@ extension BoardSupport {
     ) -> JoinHandle<Task, capacity> {
         do throws(SpawnError) {
             return try pool.spawnJoinable(task)
+        } catch {
+            fail(error)
+        }
+    }
+
+    /// Claims a slot of `pool`, builds the task `make` returns straight in it
+    /// and returns its handle, or, when it cannot, prints the error and stops
+    /// the firmware with exit code 1 (see ``mustSpawn(_:_:)``).
+    public static func mustSpawnJoinable<Task: Future & ~Copyable, let capacity: Int>(
+        _ pool: PoolRef<Task, capacity>, _ make: () -> Task
+    ) -> JoinHandle<Task, capacity> {
+        do throws(SpawnError) {
+            return try pool.spawnJoinable(make)
         } catch {
             fail(error)
         }

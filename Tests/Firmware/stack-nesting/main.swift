@@ -4,11 +4,12 @@
 // prints the task's size, the stack high-water mark after the spawn and after
 // the run, and the image's `.text`, and checks issue 17's targets:
 //   - building and spawning take at most task size + 512 B: the task is built
-//     in its slot (`spawn { Nested() }`), every `steps` link builds its stage
-//     in place (`Stage2(first:)`; `SequencedPerform` fills its optional with
-//     `initializeSome`), and stage combinators are ~Copyable, so no link is
-//     ever copied. Before: 1,232 B for the 244-byte task at depth 8 on the
-//     mps2-an386 (`spawn(Nested())` still costs one copy of the task: 856 B);
+//     in its slot (`Board.mustSpawn(nested) { Nested() }`), every `steps` link
+//     builds its stage in place (`Stage2(first:)`; `SequencedPerform` fills
+//     its optional with `initializeSome`), and stage combinators are
+//     ~Copyable, so no link is ever copied. Before: 1,232 B for the 244-byte
+//     task at depth 8 on the mps2-an386 (spawning a value, `spawn(Nested())`,
+//     still costs one copy of the task: 856 B);
 //   - the run takes at most task size + 512 B + 64 B per level: the live stage
 //     of every level is polled where it lies, and the next stage is built in
 //     the bytes the finished one leaves (Stage.swift). Before: 1,824 B;
@@ -172,9 +173,7 @@ struct StackNesting {
         do throws(CapacityError) {
             let nested = try executor.attach(&nesteds)
             executor.attach(timers: &timerQueue)
-            do throws(SpawnError) {
-                try nested.spawn { Nested() }   // built in its slot
-            } catch { Board.fail(error) }
+            Board.mustSpawn(nested) { Nested() }   // built in its slot
             afterSpawn = Board.stackHighWaterBytes
             executor.run(on: &platform, idle: .sleep, tasks: tasks(nested))
         } catch { Board.fail(error) }
