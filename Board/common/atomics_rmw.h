@@ -1,8 +1,12 @@
 /*
  * atomics_rmw.h — read-modify-write __atomic_* functions as critical sections,
- * for every single-core board: Board/cortex-m/atomics_armv6m.c (1, 2, 4 bytes
- * on ARMv6-M), Board/cortex-m/atomics_64.c and Board/riscv/atomics_64.c
- * (8 bytes: neither ARMv7-M nor RV32 has a 64-bit atomic instruction).
+ * for every single-core board: Board/cortex-m/atomics_64.c and
+ * Board/riscv/atomics_64.c (8 bytes: neither ARMv7-M nor RV32 has a 64-bit
+ * atomic instruction). The 1-, 2- and 4-byte operations of ARMv6-M are the
+ * legacy __sync_* calls instead (Board/cortex-m/atomics_armv6m.c: with
+ * `+atomics-32`, LLVM calls those names, with typed pointers and no memory
+ * order), so that file spells out the same critical sections with its own
+ * signatures.
  *
  * Include the architecture's header first (cortexm.h, riscv.h): it defines
  * pollen_critical_enter() and pollen_critical_exit(), which mask interrupts
