@@ -303,11 +303,12 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     @inline(__always)
     var corePointer: UnsafeMutablePointer<ExecutorCore> {
         let first = core.groups
-        precondition(first.map { UnsafePointer($0) } == groupsAddress,
+        // One comparison of addresses: `nil` (never attached) is 0, never a group's.
+        precondition(UInt(bitPattern: first) == UInt(bitPattern: groupsAddress),
                      "Executor: attach a pool before running, and do not move the executor after attach (invariant PINNED)")
-        // Safety: PINNED and the layout checked by `pin`. The core is reached only
-        // through this pointer while tasks run (see "Exclusive access" in
-        // `Executor.swift`).
+        // Safety: PINNED (the executor is where the first attach pinned it) and
+        // the layout checked by `pin`. The core is reached only through this
+        // pointer while tasks run (see "Exclusive access" in `Executor.swift`).
         let base = UnsafeMutableRawPointer(first.unsafelyUnwrapped) - MemoryLayout<ExecutorHead>.stride
         return (base + Self.coreOffset).assumingMemoryBound(to: ExecutorCore.self)
     }
@@ -413,7 +414,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
                      "Executor.run: a pool attached to this executor is missing from `tasks`; `try executor.check(tasks)` names it")
         let hook = UInt(bitPattern: platform.pendHook)
         if hook != 0 {
-            head.pend.publishingStore(hook)
+            head.setPendHook(hook, singleGroup: maskWords == 1)
             // One call now, on this thread: a first call may set up runtime state (on
             // the host, type metadata: an allocation), which must not land in a wake
             // on another thread. A spurious pend is harmless.
@@ -429,7 +430,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
                                         isStillIdle: { !self.hasReadyTasks })
             if case .stop = outcome { break }
         }
-        if hook != 0 { head.pend.publishingStore(0) }
+        if hook != 0 { head.setPendHook(0, singleGroup: maskWords == 1) }
     }
 
     // MARK: - Executors driven from an interrupt handler
@@ -452,7 +453,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     /// spurious pend is harmless: one round that finds nothing ready).
     /// Invariant PINNED for the hook: it must stay at this address.
     public func install(pendHook hook: UnsafePointer<PendHook>?) {
-        head.pend.publishingStore(UInt(bitPattern: hook))
+        head.setPendHook(UInt(bitPattern: hook), singleGroup: maskWords == 1)
         if hook != nil { head.callPendHook() }
     }
 

@@ -71,8 +71,13 @@ public struct WakeGroup: ~Copyable {
 /// reach it from group 0 (`UnsafePointer<WakeGroup>.head`); `Executor.pin` checks
 /// that it sits exactly one stride before group 0.
 public struct ExecutorHead: ~Copyable {
-    /// Bit `g` means group `g` may have ready bits (executors of more than one
-    /// group; single-group executors never read it).
+    /// Executors of more than one group: bit `g` means group `g` may have ready
+    /// bits. Single-group executors never read their ready bits from it (their one
+    /// ready word is the mask): there, `Waker.slowPathBit` is set while a pend hook
+    /// is installed (``setPendHook(_:singleGroup:)``), so that a poll's waker takes
+    /// its slow-path flag with one load and a mask (`Context.waker`). Bit 0 may be
+    /// set there too (`schedule(slot:)` ORs a group's bit whatever the width); the
+    /// flag's bit 15 is never a single group's summary bit.
     let summary: Atomic<UInt32>
     /// The address of the platform's ``PendHook`` (0: none). Set by `run`; read by
     /// wakes from other contexts (acquire).
@@ -82,6 +87,19 @@ public struct ExecutorHead: ~Copyable {
     public init() {
         summary = Atomic(0)
         pend = Atomic(0)
+    }
+
+    /// Installs `hook` (an address of a ``PendHook``, 0: none) and, in a
+    /// single-group executor (`singleGroup`), the slow-path flag that wakers made
+    /// from now on read from ``summary``. Executor's thread.
+    @inline(__always)
+    func setPendHook(_ hook: UInt, singleGroup: Bool) {
+        pend.publishingStore(hook)
+        if singleGroup {
+            // Only the flag bit: a spawn's summary OR (bit 0) may race this store,
+            // and a lost bit 0 is never read in a single-group executor.
+            summary.store(hook != 0 ? Waker.slowPathBit : 0, ordering: .relaxed)
+        }
     }
 
     /// Calls the pend hook, if one is installed: a wake has set a ready bit that
@@ -173,6 +191,18 @@ extension UnsafePointer where Pointee == WakeGroup {
         if group.ready.pointee.load(ordering: .relaxed) & ~keep != 0 {
             group.ready.pointee.bitwiseAnd(keep, ordering: .relaxed)
         }
+    }
+
+    /// The generation of slot `bit` (0..<32) of the group at `self`, read on the
+    /// executor's thread while the slot's task is being polled: a plain byte load.
+    /// Sound because nothing else writes the byte then: only a claimer of the slot
+    /// (invariant CLAIMED) or the executor's thread ending its task writes it, the
+    /// slot is not free while its task runs, and the claimer's write was published
+    /// by the state store that the pass read (acquire) before the poll. (A plain
+    /// load: an atomic one costs the host a second zero-extension here.)
+    @inline(__always)
+    func generationWhilePolled(bit: Int) -> UInt8 {
+        UnsafeRawPointer(generationByte(bit)).load(as: UInt8.self)
     }
 
     /// The generation of slot `bit` (0..<32) of the group at `self` (relaxed atomic

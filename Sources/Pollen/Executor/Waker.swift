@@ -77,10 +77,15 @@ public struct Waker: @unchecked Sendable {
     /// if the executor has a pend hook now, and without ``generationUnreadBit``
     /// (the executor's own use, while the slot's task runs).
     func withCurrentGeneration() -> Waker {
-        let generation = group.generation(bit: Int(truncatingIfNeeded: packed & 31))
+        // Executor's thread, during the poll of this waker's task (a `Context`
+        // exists only then).
+        let generation = group.generationWhilePolled(bit: Int(truncatingIfNeeded: packed & 31))
         // Safety: as in `wakeSlowPath`: the head sits right before group 0.
         let head = (group - Int(truncatingIfNeeded: (packed &>> 5) & 31)).head
-        let pend = head.pointee.pend.load(ordering: .relaxed) != 0 ? Self.slowPathBit : 0
+        // A single-group executor keeps the flag there while a hook is installed
+        // (`ExecutorHead.setPendHook`); a wider one has the flag set already, and
+        // its summary bits are masked off.
+        let pend = head.pointee.summary.load(ordering: .relaxed) & Self.slowPathBit
         return Waker(group: group, packed: (packed & ~(0xFF00_0000 | Self.generationUnreadBit))
                         | UInt32(truncatingIfNeeded: generation) &<< Self.generationShift | pend)
     }
@@ -124,8 +129,10 @@ public struct Waker: @unchecked Sendable {
         let word = packed
         let bit = Int(truncatingIfNeeded: word & 31)
         // Safety: PINNED; `group` points into the executor that made this waker.
-        // The whole top byte, compared as a word: no extraction.
-        guard UInt32(group.generation(bit: bit)) == word &>> Self.generationShift else { return .stale }
+        // The top byte against the generation byte: on Thumb-2 one `cmp` with a
+        // shifted operand (no extraction); on x86 a byte compare (no second
+        // zero-extension of the loaded byte).
+        guard group.generation(bit: bit) == UInt8(truncatingIfNeeded: word &>> Self.generationShift) else { return .stale }
         group.ready.pointee.publishingOr(1 &<< (word & 31))
         if word & Self.slowPathBit != 0 { wakeSlowPath(word) }
         return .woken
