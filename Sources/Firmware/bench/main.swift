@@ -102,6 +102,9 @@
 // `per_task_overhead_bytes`: RAM a slot costs beyond its future, for an 8-byte
 // future: (size of TaskPool<F, 64> − TaskPool<F, 32>) / 32 − size of F, plus the
 // slot's generation byte in the executor (the ready bit, 1/8 byte, not counted).
+// `scheduler_ram_bytes_8` / `_32`: the executor plus a `TaskPool` of 8 / 32
+// slots for that future, minus the futures' own bytes: all the RAM the
+// scheduler needs for that many tasks.
 
 import Pollen
 import PollenBoard
@@ -803,6 +806,15 @@ struct Bench {
         figure("slot_bytes_8", slot)
         Board.write(figurePrefix)
         figure("per_task_overhead_bytes", slot - MemoryLayout<Small8>.size + 1)
+        // The scheduler's whole RAM for 8 and 32 tasks of an 8-byte future, the
+        // futures themselves left out: the executor plus one pool's slots and
+        // bookkeeping (what lilos's and embassy's per-task figures compare with).
+        Board.write(figurePrefix)
+        figure("scheduler_ram_bytes_8", MemoryLayout<Executor<1>>.size
+               + MemoryLayout<TaskPool<Small8, 8>>.size - 8 * MemoryLayout<Small8>.size)
+        Board.write(figurePrefix)
+        figure("scheduler_ram_bytes_32", MemoryLayout<Executor<1>>.size
+               + MemoryLayout<TaskPool<Small8, 32>>.size - 32 * MemoryLayout<Small8>.size)
         Board.write(figurePrefix)
         figure("waker_bytes", MemoryLayout<Waker>.size)
         Board.write(figurePrefix)
