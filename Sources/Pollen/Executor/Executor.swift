@@ -549,7 +549,7 @@ public struct Executor<let maskWords: Int>: ~Copyable {
     /// (see ``Waker``'s packed word); the pend hook's is read when a poll asks for
     /// its waker (`Context.waker`).
     static func wakerFlags(_ groups: UnsafePointer<WakeGroup>) -> UInt32 {
-        Waker.flags(twoLevel: maskWords > 1, pend: false)
+        Waker.flags(twoLevel: maskWords > 1)
     }
 
     /// Polls one slot through `tasks`, then records or drops its deadline. Returns

@@ -193,8 +193,8 @@ public struct ExecutorCore {
     static func waker(_ core: UnsafeMutablePointer<ExecutorCore>, forSlot slot: Int, generation: UInt8) -> Waker {
         let groups = UnsafePointer(core.pointee.groups.unsafelyUnwrapped)
         return Waker(groups: groups, slot: slot, generation: generation,
-                     flags: Waker.flags(twoLevel: core.pointee.storedGroupCountMinusOne != 0,
-                                        pend: groups.head.pointee.pend.load(ordering: .relaxed) != 0))
+                     flags: Waker.flags(twoLevel: core.pointee.storedGroupCountMinusOne != 0)
+                        | groups.head.pointee.pendFlag)
     }
 
     /// Ends the task in `slot`: advances the slot's generation, so every waker

@@ -74,8 +74,8 @@ public struct ExecutorHead: ~Copyable {
     /// Executors of more than one group: bit `g` means group `g` may have ready
     /// bits. Single-group executors never read their ready bits from it (their one
     /// ready word is the mask): there, `Waker.slowPathBit` is set while a pend hook
-    /// is installed (``setPendHook(_:singleGroup:)``), so that a poll's waker takes
-    /// its slow-path flag with one load and a mask (`Context.waker`). Bit 0 may be
+    /// is installed (``setPendHook(_:singleGroup:)``), so that every waker made
+    /// takes its slow-path flag with one load and a mask (``pendFlag``). Bit 0 may be
     /// set there too (`schedule(slot:)` ORs a group's bit whatever the width); the
     /// flag's bit 15 is never a single group's summary bit.
     let summary: Atomic<UInt32>
@@ -101,6 +101,15 @@ public struct ExecutorHead: ~Copyable {
             summary.store(hook != 0 ? Waker.slowPathBit : 0, ordering: .relaxed)
         }
     }
+
+    /// The slow-path flag that a pend hook asks of this executor's wakers:
+    /// ``Waker/slowPathBit`` while one is installed in a single-group executor
+    /// (``setPendHook(_:singleGroup:)`` keeps it in ``summary``), 0 without one.
+    /// In a wider executor it is whatever `summary`'s bit 15 holds, which adds
+    /// nothing: its wakers carry the flag already (``Waker/flags(twoLevel:)``).
+    /// One load and a mask, read whenever a waker is made.
+    @inline(__always)
+    var pendFlag: UInt32 { summary.load(ordering: .relaxed) & Waker.slowPathBit }
 
     /// Calls the pend hook, if one is installed: a wake has set a ready bit that
     /// the executor must see even if it sleeps. Inlined into the wake's slow

@@ -50,15 +50,15 @@ public struct Waker: @unchecked Sendable {
     static var slowPathBit: UInt32 { 0x8000 }
 
     /// The flag bits of a waker of an executor that has more than 32 slots
-    /// (`twoLevel`: also set the summary bit) or a pend hook (`pend`); either takes
-    /// the wake's slow path.
+    /// (`twoLevel`: also set the summary bit, on the wake's slow path). A pend
+    /// hook's slow-path flag is added from ``ExecutorHead/pendFlag``.
     @inline(__always)
-    static func flags(twoLevel: Bool, pend: Bool) -> UInt32 {
-        (twoLevel ? twoLevelBit : 0) | (twoLevel || pend ? slowPathBit : 0)
+    static func flags(twoLevel: Bool) -> UInt32 {
+        twoLevel ? twoLevelBit | slowPathBit : 0
     }
 
     /// A waker for `slot` of the executor whose group 0 is `groups`, for the task of
-    /// `generation`, with the `flags` of ``flags(twoLevel:pend:)``.
+    /// `generation`, with the `flags` of ``flags(twoLevel:)`` and ``ExecutorHead/pendFlag``.
     init(groups: UnsafePointer<WakeGroup>, slot: Int, generation: UInt8, flags: UInt32) {
         self.group = groups + (slot &>> 5)
         self.packed = UInt32(truncatingIfNeeded: slot & 0x3FF) | flags
@@ -82,12 +82,8 @@ public struct Waker: @unchecked Sendable {
         let generation = group.generationWhilePolled(bit: Int(truncatingIfNeeded: packed & 31))
         // Safety: as in `wakeSlowPath`: the head sits right before group 0.
         let head = (group - Int(truncatingIfNeeded: (packed &>> 5) & 31)).head
-        // A single-group executor keeps the flag there while a hook is installed
-        // (`ExecutorHead.setPendHook`); a wider one has the flag set already, and
-        // its summary bits are masked off.
-        let pend = head.pointee.summary.load(ordering: .relaxed) & Self.slowPathBit
         return Waker(group: group, packed: (packed & ~(0xFF00_0000 | Self.generationUnreadBit))
-                        | UInt32(truncatingIfNeeded: generation) &<< Self.generationShift | pend)
+                        | UInt32(truncatingIfNeeded: generation) &<< Self.generationShift | head.pointee.pendFlag)
     }
 
     init(group: UnsafePointer<WakeGroup>, packed: UInt32) {
