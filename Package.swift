@@ -258,6 +258,16 @@ if !firmwareOnly {
     products.append(.library(name: "PollenHost", targets: ["PollenHost"]))
 }
 if let board {
+    // A board whose toolset declares POLLEN_MASKED_RMW (one core, no exclusive
+    // access: ARMv6-M) has the core run its shared read-modify-writes inside the
+    // architecture layer's inline critical section (Support/SharedOrdering.swift),
+    // so the core imports that layer's C module.
+    let arch = architecture(ofBoard: board)
+    targets = targets.map { target in
+        guard target.name == "Pollen" else { return target }
+        target.dependencies.append(.target(name: arch.cModule))
+        return target
+    }
     targets += boardLayer(board)
     products += [
         .library(name: "PollenBoard", targets: ["PollenBoard"]),

@@ -20,6 +20,12 @@
  * interrupts masked program order is the only order, so the `__sync_*`
  * functions' full-barrier semantics hold without a `dmb`.
  *
+ * The core's hot read-modify-writes (a wake's OR, the pass's exchange, a
+ * spawn's claim) do not come here on the micro:bit: its toolset declares
+ * POLLEN_MASKED_RMW, and the core runs them inline in the same critical section
+ * (Sources/Pollen/Support/SharedOrdering.swift). These helpers serve the rest
+ * (channels, AtomicWaker, InterruptCell, app code).
+ *
  * Compiled for every board (the C target PollenCortexMSupport lists it) but
  * empty except on ARMv6-M: on ARMv7-M the compiler inlines these operations
  * (ldrex/strex). The 8-byte atomics, needed on every Cortex-M, are the

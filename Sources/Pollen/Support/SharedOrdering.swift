@@ -7,6 +7,14 @@ import Synchronization
 #endif
 import Builtin
 #endif
+#if POLLEN_MASKED_RMW
+#if !POLLEN_SINGLE_CORE
+#error("POLLEN_MASKED_RMW masks interrupts around a read-modify-write, which is atomic on ONE core only: declare POLLEN_SINGLE_CORE too")
+#endif
+// The Cortex-M architecture layer's critical section (cortexm.h: save PRIMASK,
+// `cpsid i`; restore PRIMASK), inlined from C.
+import PollenCortexMSupport
+#endif
 
 // How the core orders its shared words: the one place where a build for a
 // single-core machine differs from the rest (issue 15, "single-core builds").
@@ -34,6 +42,15 @@ import Builtin
 // Never declare it on a machine where a second core or a DMA master that is not
 // synchronised by interrupts reads these words: a wake could then be seen before
 // the data it announces.
+//
+// - A single-core board whose processor has no exclusive access (ARMv6-M: no
+//   `ldrex`/`strex`, so LLVM makes every atomic read-modify-write a library call)
+//   also declares `POLLEN_MASKED_RMW`. The read-modify-writes below (OR, exchange,
+//   compare-exchange) are then a relaxed load and store with interrupts masked,
+//   inline: the Cortex-M layer's `pollen_critical_enter`/`exit` (cortexm.h, whose
+//   `asm volatile` with a memory clobber is also the compiler fence). On one core
+//   nothing but an interrupt can come between the load and the store, and the mask
+//   keeps it out. Tests/Firmware/interrupt-rmw sweeps an interrupt across them.
 
 /// How the core orders the words it shares with interrupt handlers and other
 /// threads: release/acquire, or, in a build for a single-core machine
@@ -49,6 +66,19 @@ public enum SharedOrdering {
         false
 #endif
     }
+
+#if POLLEN_MASKED_RMW
+    /// Runs `body` with interrupts masked: the architecture layer's critical
+    /// section, inline (its `asm volatile` with a memory clobber is also a compiler
+    /// fence). Nests: it restores the mask it found.
+    @inline(__always)
+    static func masked<Result>(_ body: () -> Result) -> Result {
+        let saved = pollen_critical_enter()
+        let result = body()
+        pollen_critical_exit(saved)
+        return result
+    }
+#endif
 
 #if POLLEN_SINGLE_CORE
     /// A compiler-only fence: no instruction, but no memory access moves across it.
@@ -67,7 +97,9 @@ extension Atomic where Value == UInt32 {
     /// ORs `bits` in, after every write that precedes it (release).
     @inline(__always)
     func publishingOr(_ bits: UInt32) {
-#if POLLEN_SINGLE_CORE
+#if POLLEN_MASKED_RMW
+        SharedOrdering.masked { store(load(ordering: .relaxed) | bits, ordering: .relaxed) }
+#elseif POLLEN_SINGLE_CORE
         SharedOrdering.compilerFence()
         bitwiseOr(bits, ordering: .relaxed)
 #else
@@ -79,7 +111,13 @@ extension Atomic where Value == UInt32 {
     /// (acquire).
     @inline(__always)
     func takingExchange(_ value: UInt32) -> UInt32 {
-#if POLLEN_SINGLE_CORE
+#if POLLEN_MASKED_RMW
+        return SharedOrdering.masked {
+            let old = load(ordering: .relaxed)
+            store(value, ordering: .relaxed)
+            return old
+        }
+#elseif POLLEN_SINGLE_CORE
         let old = exchange(value, ordering: .relaxed)
         SharedOrdering.compilerFence()
         return old
@@ -107,7 +145,13 @@ extension Atomic where Value == UInt8 {
     /// the two `dmb`s of a claim on the Cortex-M4).
     @inline(__always)
     func takingCompareExchange(expected: UInt8, desired: UInt8) -> Bool {
-#if POLLEN_SINGLE_CORE
+#if POLLEN_MASKED_RMW
+        return SharedOrdering.masked {
+            guard load(ordering: .relaxed) == expected else { return false }
+            store(desired, ordering: .relaxed)
+            return true
+        }
+#elseif POLLEN_SINGLE_CORE
         let exchanged = compareExchange(expected: expected, desired: desired, ordering: .relaxed).exchanged
         SharedOrdering.compilerFence()
         return exchanged
