@@ -87,6 +87,9 @@
 // word (atomic exchange with 0) and calls the task of each set bit, lowest
 // first. No executor, no generations, no pools, no context, no waker checks:
 // the least a bitmask scheduler can do per hand-off on this instruction set.
+// On ARMv6-M, which has no atomic read-modify-write, the OR and the exchange are
+// a load and a store with interrupts masked, inline, as the core's own there
+// (`POLLEN_MASKED_RMW`), not the `__sync_*` calls `Atomic` would make.
 // Measured as the hand-off is (same budget word, same baseline), so
 // `handoff_instr / floor_handoff_instr` is what Pollen's guarantees cost.
 //
@@ -408,13 +411,41 @@ func timeEmptyPasses(_ executor: inout Executor<1>, _ tasks: PoolRef<Relay, 2>, 
 /// The floor's ready word: bit 0 is task A, bit 1 task B.
 let floorReady = Atomic<UInt32>(0)
 
+/// The floor's wake: an OR of the ready word with the cheapest atomicity the
+/// machine has, as the core's own (`POLLEN_MASKED_RMW` on ARMv6-M: a load and a
+/// store with interrupts masked, inline; elsewhere the atomic's own OR).
+@inline(__always)
+func floorWake(_ bit: UInt32) {
+    #if ARMV6M
+    let saved = pollen_critical_enter()
+    floorReady.store(floorReady.load(ordering: .relaxed) | bit, ordering: .relaxed)
+    pollen_critical_exit(saved)
+    #else
+    floorReady.bitwiseOr(bit, ordering: .releasing)
+    #endif
+}
+
+/// The floor's take: the ready word swapped for 0, as `floorWake`.
+@inline(__always)
+func floorTake() -> UInt32 {
+    #if ARMV6M
+    let saved = pollen_critical_enter()
+    let ready = floorReady.load(ordering: .relaxed)
+    floorReady.store(0, ordering: .relaxed)
+    pollen_critical_exit(saved)
+    return ready
+    #else
+    return floorReady.exchange(0, ordering: .acquiring)
+    #endif
+}
+
 /// Task A of the floor: while the budget lasts, wakes B.
 @inline(__always)
 func floorTaskA() {
     let left = budget.load()
     if left != 0 {
         budget.store(left &- 1)
-        floorReady.bitwiseOr(0b10, ordering: .releasing)
+        floorWake(0b10)
     }
 }
 
@@ -424,7 +455,7 @@ func floorTaskB() {
     let left = budget.load()
     if left != 0 {
         budget.store(left &- 1)
-        floorReady.bitwiseOr(0b01, ordering: .releasing)
+        floorWake(0b01)
     }
 }
 
@@ -436,7 +467,7 @@ func timeFloorHandoffs(_ n: UInt32) -> UInt32 {
     floorReady.store(0b01, ordering: .relaxed)
     let t0 = stamp()
     while true {
-        var ready = floorReady.exchange(0, ordering: .acquiring)
+        var ready = floorTake()
         if ready == 0 { break }
         while ready != 0 {
             let bit = ready.trailingZeroBitCount
