@@ -258,10 +258,11 @@ if !firmwareOnly {
     products.append(.library(name: "PollenHost", targets: ["PollenHost"]))
 }
 if let board {
-    // A board whose toolset declares POLLEN_MASKED_RMW (one core, no exclusive
-    // access: ARMv6-M) has the core run its shared read-modify-writes inside the
-    // architecture layer's inline critical section (Support/SharedOrdering.swift),
-    // so the core imports that layer's C module.
+    // The core may use the board's architecture C module: a board whose toolset
+    // declares POLLEN_MASKED_RMW (one core, no exclusive access: ARMv6-M) has the
+    // core run its shared read-modify-writes inside that layer's inline critical
+    // section (Support/SharedOrdering.swift, the only file that imports it, and only
+    // under that flag).
     let arch = architecture(ofBoard: board)
     targets = targets.map { target in
         guard target.name == "Pollen" else { return target }

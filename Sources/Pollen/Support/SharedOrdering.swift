@@ -11,6 +11,9 @@ import Builtin
 #if !POLLEN_SINGLE_CORE
 #error("POLLEN_MASKED_RMW masks interrupts around a read-modify-write, which is atomic on ONE core only: declare POLLEN_SINGLE_CORE too")
 #endif
+#if !canImport(PollenCortexMSupport)
+#error("POLLEN_MASKED_RMW uses the Cortex-M layer's critical section (module PollenCortexMSupport, Board/cortex-m): declare it only for an ARMv6-M board (ARCH=cortex-m)")
+#endif
 // The Cortex-M architecture layer's critical section (cortexm.h: save PRIMASK,
 // `cpsid i`; restore PRIMASK), inlined from C.
 import PollenCortexMSupport
