@@ -57,8 +57,10 @@ import PollenCortexMSupport
 
 /// How the core orders the words it shares with interrupt handlers and other
 /// threads: release/acquire, or, in a build for a single-core machine
-/// (`POLLEN_SINGLE_CORE`), relaxed atomics with compiler-only fences. See
-/// README, "The platform seam".
+/// (`POLLEN_SINGLE_CORE`), relaxed atomics with compiler-only fences, whose
+/// read-modify-writes run with interrupts masked where the processor has no
+/// exclusive access (`POLLEN_MASKED_RMW`, ARMv6-M). See README, "The platform
+/// seam".
 public enum SharedOrdering {
     /// Whether the core was built for a single-core machine (its board's toolset
     /// declares `POLLEN_SINGLE_CORE`). Always `false` on the host.
