@@ -55,12 +55,10 @@ import PollenCortexMSupport
 //   nothing but an interrupt can come between the load and the store, and the mask
 //   keeps it out. Tests/Firmware/interrupt-rmw sweeps an interrupt across them.
 
-/// How the core orders the words it shares with interrupt handlers and other
-/// threads: release/acquire, or, in a build for a single-core machine
-/// (`POLLEN_SINGLE_CORE`), relaxed atomics with compiler-only fences, whose
-/// read-modify-writes run with interrupts masked where the processor has no
-/// exclusive access (`POLLEN_MASKED_RMW`, ARMv6-M). See README, "The platform
-/// seam".
+/// How the core orders the words it shares with interrupts and other threads:
+/// release/acquire; relaxed with compiler-only fences on one core
+/// (`POLLEN_SINGLE_CORE`), read-modify-writes then masked where there is no
+/// exclusive access (`POLLEN_MASKED_RMW`). See README, "The platform seam".
 public enum SharedOrdering {
     /// Whether the core was built for a single-core machine (its board's toolset
     /// declares `POLLEN_SINGLE_CORE`). Always `false` on the host.
