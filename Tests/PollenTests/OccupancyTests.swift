@@ -2,16 +2,6 @@
 import PollenHost
 import Testing
 
-/// Counts its polls in a shared cell; ends on its first poll when `ends`.
-struct CountedPoll: Future {
-    let polls: UnsafeMutablePointer<Int>
-    let ends: Bool
-    mutating func poll(_ context: inout Context) -> Poll<Void> {
-        polls.pointee += 1
-        return ends ? .ready(()) : .pending
-    }
-}
-
 /// "A stale waker never makes the executor poll an empty slot: the executor checks
 /// occupancy itself" (`Waker`). A ready bit can name a slot that holds no running
 /// task without any stale waker passing its check: a wake from another thread or
@@ -23,9 +13,9 @@ struct CountedPoll: Future {
 struct OccupancyTests {
     @Test("a ready bit left for a slot whose task has ended (a wake that raced the end) polls nothing")
     func bitOfEndedSlot() {
-        let polls = Pinned(0)
-        let rig = Rig<CountedPoll, 2>()
-        rig.spawn(CountedPoll(polls: polls.address, ends: true))
+        let polls = makeCounter()
+        let rig = Rig<Countdown, 2>()
+        rig.spawn(Countdown(counter: polls, remaining: 1))   // ends on its first poll
         #expect(rig.pass() == 1)                   // polled once, ended: slot 0 is free
         #expect(polls.pointee == 1)
         #expect(rig.occupied == 0)
@@ -36,20 +26,20 @@ struct OccupancyTests {
         #expect(polls.pointee == 1)
         #expect(!rig.ready)
         // The slot is reused normally afterwards.
-        rig.spawn(CountedPoll(polls: polls.address, ends: false))
+        rig.spawn(Countdown(counter: polls, remaining: 2))
         #expect(rig.pass() == 1)
         #expect(polls.pointee == 2)
     }
 
     @Test("runReady with a task set that leaves a pool out polls none of that pool's tasks")
     func poolLeftOut() {
-        let polls = Pinned(0)
+        let polls = makeCounter()
         let executor = Pinned(Executor<1>())
-        let first = Pinned(TaskPool<CountedPoll, 1>(name: "first"))
-        let second = Pinned(TaskPool<CountedPoll, 1>(name: "second"))
+        let first = Pinned(TaskPool<Countdown, 1>(name: "first"))
+        let second = Pinned(TaskPool<Countdown, 1>(name: "second"))
         let firstTasks = try! executor.pointee.attach(&first.pointee)    // slot 0
         let secondTasks = try! executor.pointee.attach(&second.pointee)  // slot 1
-        try! secondTasks.spawn(CountedPoll(polls: polls.address, ends: false))
+        try! secondTasks.spawn(Countdown(counter: polls, remaining: 2))
         // Slot 1 is ready, and `firstTasks` does not cover it: its pool must not
         // be asked to poll a slot past its end.
         #expect(executor.pointee.runReady(firstTasks) == 0)

@@ -413,13 +413,12 @@ let floorReady = Atomic<UInt32>(0)
 
 /// The floor's wake: an OR of the ready word with the cheapest atomicity the
 /// machine has, as the core's own (`POLLEN_MASKED_RMW` on ARMv6-M: a load and a
-/// store with interrupts masked, inline; elsewhere the atomic's own OR).
+/// store inside the Cortex-M layer's `withInterruptsMasked`, inline; elsewhere the
+/// atomic's own OR).
 @inline(__always)
 func floorWake(_ bit: UInt32) {
     #if ARMV6M
-    let saved = pollen_critical_enter()
-    floorReady.store(floorReady.load(ordering: .relaxed) | bit, ordering: .relaxed)
-    pollen_critical_exit(saved)
+    withInterruptsMasked { floorReady.store(floorReady.load(ordering: .relaxed) | bit, ordering: .relaxed) }
     #else
     floorReady.bitwiseOr(bit, ordering: .releasing)
     #endif
@@ -429,11 +428,11 @@ func floorWake(_ bit: UInt32) {
 @inline(__always)
 func floorTake() -> UInt32 {
     #if ARMV6M
-    let saved = pollen_critical_enter()
-    let ready = floorReady.load(ordering: .relaxed)
-    floorReady.store(0, ordering: .relaxed)
-    pollen_critical_exit(saved)
-    return ready
+    return withInterruptsMasked {
+        let ready = floorReady.load(ordering: .relaxed)
+        floorReady.store(0, ordering: .relaxed)
+        return ready
+    }
     #else
     return floorReady.exchange(0, ordering: .acquiring)
     #endif
