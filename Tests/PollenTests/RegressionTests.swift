@@ -149,6 +149,43 @@ struct RegressionTests {
         #expect(trace.entries == ["poll canceller", "poll newcomer"])
     }
 
+    @Test("defect 6 on a 64-slot executor: a task cancelled mid-pass and refilled in the same pass, both in the second word: the newcomer waits for the next pass")
+    func refilledSlotNotPolledFromOldSnapshotInSecondWord() {
+        // A pass whose summary names one word polls it as a one-word executor does;
+        // that path must keep the snapshot in the pass word too.
+        let trace = Trace()
+        let executor = Pinned(Executor<2>())
+        let pool = Pinned(TaskPool<Scripted, 64>(name: "wide"))
+        let tasks = try! executor.pointee.attach(&pool.pointee)
+        for slot in 0..<32 {
+            try! tasks.spawn(Scripted("\(slot)", trace) { _, _ in .pending })
+        }
+        let victim = FutureBox<JoinHandle<Scripted, 64>>()
+        let victimBox = Holder<Forever>()
+        nonisolated(unsafe) var armed = false
+        nonisolated(unsafe) var newcomerSlot: UInt16? = nil
+        let canceller = try! tasks.spawn(Scripted("canceller", trace) { _, _ in
+            if armed {
+                armed = false
+                _ = victim.future!.cancel()
+                newcomerSlot = try! tasks.spawn(Scripted("newcomer", trace) { _, _ in .pending }).slot
+            }
+            return .pending
+        })
+        victim.future = try! tasks.spawnJoinable(parker("victim", trace, victimBox))
+        executor.pointee.runReady(tasks)                   // first polls: both words
+        trace.entries = []
+        armed = true
+        executor.pointee.waker(forSlot: Int(canceller.slot))?.wake()
+        victimBox.waker?.wake()                            // slot 33 is in this snapshot too
+        executor.pointee.runReady(tasks)                   // the summary names word 1 alone
+        #expect(canceller.slot == 32)
+        #expect(newcomerSlot == 33)
+        #expect(trace.entries == ["poll canceller"])
+        executor.pointee.runReady(tasks)
+        #expect(trace.entries == ["poll canceller", "poll newcomer"])
+    }
+
     @Test("defect 5: two threads spawning into one pool while the executor runs: every task is polled")
     func concurrentSpawns() {
         let perThread = 20_000

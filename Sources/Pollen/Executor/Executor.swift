@@ -521,25 +521,51 @@ public struct Executor<let maskWords: Int>: ~Copyable {
                 bits = group.pass.pointee.load(ordering: .relaxed)
             }
         } else {
-            // The whole snapshot first: every word the summary names.
             let summary = groups.head.pointee.summary.takingExchange(0)
-            var pending = summary
-            while pending != 0 {
-                let group = groups + pending.trailingZeroBitCount
-                pending &= pending &- 1
-                group.pass.pointee.store(group.ready.pointee.takingExchange(0), ordering: .relaxed)
+            if summary & (summary &- 1) != 0 {
+                // Two words or more: out of line, so that the inlined pass stays
+                // small enough for `runReady`'s caller to inline it.
+                return runPassOverWords(core, tasks, summary: summary, flags: flags)
             }
-            pending = summary
-            while pending != 0 {
-                let index = pending.trailingZeroBitCount
-                pending &= pending &- 1
-                let group = groups + index
-                while true {
-                    let bits = group.pass.pointee.load(ordering: .relaxed)
-                    if bits == 0 { break }
-                    group.pass.pointee.store(bits & (bits &- 1), ordering: .relaxed)
-                    if pollSlot(core, index &<< 5 | bits.trailingZeroBitCount, tasks, flags) { polled &+= 1 }
-                }
+            // One word named (or none): its take is the whole snapshot, so the pass
+            // runs as a single-word executor's, over that word's slots.
+            if summary == 0 { return 0 }
+            let index = summary.trailingZeroBitCount
+            let group = groups + index
+            var bits = group.ready.pointee.takingExchange(0)
+            while bits != 0 {
+                group.pass.pointee.store(bits & (bits &- 1), ordering: .relaxed)
+                if pollSlot(core, index &<< 5 | bits.trailingZeroBitCount, tasks, flags) { polled &+= 1 }
+                bits = group.pass.pointee.load(ordering: .relaxed)
+            }
+        }
+        return polled
+    }
+
+    /// The pass of a multi-word executor whose summary named two words or more: the
+    /// whole snapshot (every word the summary names) is taken before the first poll,
+    /// then the slots are polled in order.
+    @inline(never)
+    static func runPassOverWords<Tasks: TaskSet>(_ core: UnsafeMutablePointer<ExecutorCore>, _ tasks: Tasks,
+                                                 summary: UInt32, flags: UInt32) -> Int {
+        let groups = Self.groups(ofCore: core)
+        var polled = 0
+        var pending = summary
+        while pending != 0 {
+            let group = groups + pending.trailingZeroBitCount
+            pending &= pending &- 1
+            group.pass.pointee.store(group.ready.pointee.takingExchange(0), ordering: .relaxed)
+        }
+        pending = summary
+        while pending != 0 {
+            let index = pending.trailingZeroBitCount
+            pending &= pending &- 1
+            let group = groups + index
+            while true {
+                let bits = group.pass.pointee.load(ordering: .relaxed)
+                if bits == 0 { break }
+                group.pass.pointee.store(bits & (bits &- 1), ordering: .relaxed)
+                if pollSlot(core, index &<< 5 | bits.trailingZeroBitCount, tasks, flags) { polled &+= 1 }
             }
         }
         return polled
