@@ -255,48 +255,61 @@ md.append('From a QEMU instruction trace (`-singlestep -d exec,nochain`) of the 
           'innermost inlined source line with `llvm-symbolizer --inlining`.')
 md.append('')
 
-# ---- Hand-off: runReady<1, PoolRef<Relay, 2>> entries ---------------------------
-# The pass the loop calls: runReady's own specialization when the core and the app are
-# one module, its pass (runPass) when SwiftPM builds them as modules (runReady inlines).
-starts = (fn_entries(['Executor.runReady', 'Relay, 2>', 'specialization <1,'])
-          or fn_entries(['Executor.runPass', 'Relay, 2>', 'specialization <1,']))
-if not starts:
-    # runReady inlined into the driver (`timeHandoffs<1, 2>`): a pass starts at its
-    # take of the ready mask. Of the take's instructions there, the one executed
-    # most often (the measured loop's, not the warm-up's), lowest address first.
-    driver = [n for n in func_start if 'timeHandoffs' in n and 'specialization <1, 2>' in n]
-    if len(driver) == 1:
-        counts = collections.Counter(pc for pc in pcs if func_of.get(pc) == driver[0])
-        takes = [pc for pc in counts if category(pc).startswith('pass: take')]
-        if takes:
-            starts = [min(takes, key=lambda pc: (-counts[pc], pc))]
-if len(starts) == 1:
+# ---- Hand-off: runReady<W, PoolRef<Relay, 2>> entries ---------------------------
+def handoff_profile(width, title, figure, what):
+    """The steady-state hand-off of the pair in an Executor<width>."""
+    spec = f'specialization <{width},'
+    # The pass the loop calls: runReady's own specialization when the core and the
+    # app are one module, its pass (runPass, not the out-of-line runPassOverWords of
+    # a wide executor) when SwiftPM builds them as modules (runReady inlines).
+    starts = (fn_entries(['Executor.runReady', 'Relay, 2>', spec])
+              or [a for a in fn_entries(['Executor.runPass', 'Relay, 2>', spec])
+                  if 'runPassOverWords' not in func_name_at.get(a, '')])
+    if not starts:
+        # runReady inlined into the driver (`timeHandoffs<W, 2>`): a pass starts at its
+        # take of the ready mask (the summary's, in a wide executor: the first take).
+        # Of the take's instructions there, the one executed most often (the measured
+        # loop's, not the warm-up's), lowest address first.
+        driver = [n for n in func_start if 'timeHandoffs' in n and f'specialization <{width}, 2>' in n]
+        if len(driver) == 1:
+            counts = collections.Counter(pc for pc in pcs if func_of.get(pc) == driver[0])
+            takes = [pc for pc in counts if category(pc).startswith('pass: take')]
+            if takes:
+                starts = [min(takes, key=lambda pc: (-counts[pc], pc))]
+    if len(starts) != 1:
+        md.append(f'({title}: runReady specialization not found uniquely: {len(starts)})')
+        md.append('')
+        return
     start = starts[0]
     entries = [i for i, pc in enumerate(pcs) if pc == start]
     # warm-up W1 (first polls) and W2 (empty), then passes P1..P6 for 4 hand-offs:
     # P5 polls without waking, P6 is empty. P3 -> P4 is a steady-state hand-off.
-    if len(entries) >= 4:
-        seg = pcs[entries[-4]:entries[-3]]
-        cats = collections.Counter(category(pc) for pc in seg)
-        body = cats.get('benchmark task body (countdown / time stamp)', 0) + cats.get('benchmark driver loop', 0)
-        m = measured.get(prefix + 'handoff_instr')
-        intro = [f'One steady-state pass of `while executor.runReady(tasks) != 0 {{}}` in which task A wakes task B '
-                 f'(Executor<1>, one pool of 2): from one start of a pass to the next (the entry of `runReady`, or '
-                 f'its take of the ready mask where `runReady` is inlined into the driver), the caller\'s loop included. '
-                 f'**{len(seg)} instructions**, of which {body} are the benchmark\'s own countdown and driver loop '
-                 f'(what the baseline subtracts, approximately: the baseline loop is '
-                 f'{"about 14" if prefix == "m0_" else "5"} instructions).']
-        if m is not None:
-            intro.append('')
-            intro.append(f'Measured `{prefix}handoff_instr` = {m:g} (with the baseline subtracted); '
-                         f'trace total − measured = {len(seg) - m:g}.')
-        md.extend(listing(seg, 'One hand-off', intro))
-    else:
-        md.append(f'(hand-off: found {len(entries)} entries of runReady in the trace, expected ≥ 4)')
+    if len(entries) < 4:
+        md.append(f'({title}: found {len(entries)} entries of runReady in the trace, expected ≥ 4)')
         md.append('')
-else:
-    md.append(f'(hand-off: runReady specialization not found uniquely: {len(starts)})')
-    md.append('')
+        return
+    seg = pcs[entries[-4]:entries[-3]]
+    cats = collections.Counter(category(pc) for pc in seg)
+    body = cats.get('benchmark task body (countdown / time stamp)', 0) + cats.get('benchmark driver loop', 0)
+    m = measured.get(prefix + figure)
+    intro = [f'One steady-state pass of `while executor.runReady(tasks) != 0 {{}}` in which task A wakes task B '
+             f'({what}): from one start of a pass to the next (the entry of `runReady`, or '
+             f'its take of the ready mask where `runReady` is inlined into the driver), the caller\'s loop included. '
+             f'**{len(seg)} instructions**, of which {body} are the benchmark\'s own countdown and driver loop '
+             f'(what the baseline subtracts, approximately: the baseline loop is '
+             f'{"about 14" if prefix == "m0_" else "5"} instructions).']
+    if m is not None:
+        intro.append('')
+        intro.append(f'Measured `{prefix}{figure}` = {m:g} (with the baseline subtracted); '
+                     f'trace total − measured = {len(seg) - m:g}.')
+    md.extend(listing(seg, title, intro))
+
+# Function names by entry address.
+func_name_at = {a: n for n, a in func_start.items()}
+handoff_profile(1, 'One hand-off', 'handoff_instr', 'Executor<1>, one pool of 2')
+handoff_profile(8, 'One hand-off in a wide executor (`Executor<8>`, the 256-task path)', 'handoff_instr_2_exec8',
+                'Executor<8>, one pool of 2: the two-level mask of `_256`, without the parked tasks, which the '
+                'pass never visits')
 
 # ---- Interrupt to poll -----------------------------------------------------------
 handler = {'m4_': fn_entries(['IRQ31_Handler']), 'm0_': fn_entries(['IRQ20_Handler']),

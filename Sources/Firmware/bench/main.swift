@@ -96,8 +96,9 @@
 // # Trace build (`-DBENCH_TRACE`)
 //
 // Board/bench's profile step builds this file with `-g -DBENCH_TRACE`: 4
-// hand-offs and 4 interrupt samples, nothing printed, for QEMU's
-// one-line-per-instruction trace (Board/bench-profile.py reads it).
+// hand-offs (in `Executor<1>`, then in `Executor<8>`) and 4 interrupt samples,
+// nothing printed, for QEMU's one-line-per-instruction trace
+// (Board/bench-profile.py reads it).
 //
 // # Sizes
 //
@@ -813,6 +814,7 @@ struct Bench {
 
         #if BENCH_TRACE
         _ = timeHandoffs(&executorPair, &poolPair, handoffs)
+        _ = timeHandoffs(&executorPair8, &poolPair8, handoffs)
         guard let traceTasks = try? executorIRQ.attach(&poolIRQ) else { fail("attach irq") }
         guard (try? traceTasks.spawn(Latency())) != nil else { fail("spawn irq") }
         while executorIRQ.runReady(traceTasks) != 0 {}
