@@ -509,18 +509,10 @@ public struct Executor<let maskWords: Int>: ~Copyable {
         core.pointee.now = now
         let groups = Self.groups(ofCore: core)
         let flags = wakerFlags(groups)
-        var polled = 0
-        if maskWords == 1 {
-            let group = groups
-            // The snapshot goes to `pass` minus the bit being polled (the pass word
-            // is 0 between passes: each pass runs until it is).
-            var bits = group.ready.pointee.takingExchange(0)
-            while bits != 0 {
-                group.pass.pointee.store(bits & (bits &- 1), ordering: .relaxed)
-                if pollSlot(core, bits.trailingZeroBitCount, tasks, flags) { polled &+= 1 }
-                bits = group.pass.pointee.load(ordering: .relaxed)
-            }
-        } else {
+        // The word this pass polls, and the slot of its bit 0.
+        var group = groups
+        var firstSlot = 0
+        if maskWords > 1 {
             let summary = groups.head.pointee.summary.takingExchange(0)
             if summary & (summary &- 1) != 0 {
                 // Two words or more: out of line, so that the inlined pass stays
@@ -531,13 +523,17 @@ public struct Executor<let maskWords: Int>: ~Copyable {
             // runs as a single-word executor's, over that word's slots.
             if summary == 0 { return 0 }
             let index = summary.trailingZeroBitCount
-            let group = groups + index
-            var bits = group.ready.pointee.takingExchange(0)
-            while bits != 0 {
-                group.pass.pointee.store(bits & (bits &- 1), ordering: .relaxed)
-                if pollSlot(core, index &<< 5 | bits.trailingZeroBitCount, tasks, flags) { polled &+= 1 }
-                bits = group.pass.pointee.load(ordering: .relaxed)
-            }
+            group = groups + index
+            firstSlot = index &<< 5
+        }
+        // The snapshot goes to `pass` minus the bit being polled (the pass word is 0
+        // between passes: each pass runs until it is).
+        var polled = 0
+        var bits = group.ready.pointee.takingExchange(0)
+        while bits != 0 {
+            group.pass.pointee.store(bits & (bits &- 1), ordering: .relaxed)
+            if pollSlot(core, firstSlot | bits.trailingZeroBitCount, tasks, flags) { polled &+= 1 }
+            bits = group.pass.pointee.load(ordering: .relaxed)
         }
         return polled
     }
