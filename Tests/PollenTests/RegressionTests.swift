@@ -18,6 +18,49 @@ func parker(_ name: String, _ trace: Trace, _ box: Holder<Forever>) -> Scripted 
     }
 }
 
+/// What defect 6's refill scenario saw (see `refillDuringPass`).
+struct RefillObservation {
+    var cancellerSlot: UInt16
+    var newcomerSlot: UInt16?
+    /// The trace of the pass in which the canceller cancelled the victim and
+    /// spawned the newcomer.
+    var afterRefillPass: [String]
+    /// The same trace after one more pass.
+    var afterNextPass: [String]
+}
+
+/// Defect 6's refill scenario: a canceller and a parked victim go into the next two
+/// free slots of `tasks`; in a pass whose snapshot holds both, the canceller
+/// cancels the victim and spawns a newcomer, which takes the victim's slot. The
+/// newcomer must wait for the next pass.
+func refillDuringPass<let words: Int, let capacity: Int>(
+    _ executor: Pinned<Executor<words>>, _ tasks: PoolRef<Scripted, capacity>, _ trace: Trace
+) -> RefillObservation {
+    let victim = FutureBox<JoinHandle<Scripted, capacity>>()
+    let victimBox = Holder<Forever>()
+    nonisolated(unsafe) var armed = false
+    nonisolated(unsafe) var newcomerSlot: UInt16? = nil
+    let canceller = try! tasks.spawn(Scripted("canceller", trace) { _, _ in
+        if armed {
+            armed = false
+            _ = victim.future!.cancel()
+            newcomerSlot = try! tasks.spawn(Scripted("newcomer", trace) { _, _ in .pending }).slot
+        }
+        return .pending
+    })
+    victim.future = try! tasks.spawnJoinable(parker("victim", trace, victimBox))
+    executor.pointee.runReady(tasks)                       // first polls
+    trace.entries = []
+    armed = true
+    executor.pointee.waker(forSlot: Int(canceller.slot))?.wake()
+    victimBox.waker?.wake()                                // the victim is in the same snapshot
+    executor.pointee.runReady(tasks)
+    let afterRefillPass = trace.entries
+    executor.pointee.runReady(tasks)
+    return RefillObservation(cancellerSlot: canceller.slot, newcomerSlot: newcomerSlot,
+                             afterRefillPass: afterRefillPass, afterNextPass: trace.entries)
+}
+
 @Suite("Issue 9 regressions")
 struct RegressionTests {
     @Test("defect 1: a notifyOne handed to a waiter that is dropped after a notifyAll goes on to the next waiter")
@@ -125,28 +168,9 @@ struct RegressionTests {
     func refilledSlotNotPolledFromOldSnapshot() {
         let trace = Trace()
         let rig = Rig<Scripted, 2>()
-        let victim = FutureBox<JoinHandle<Scripted, 2>>()
-        let victimBox = Holder<Forever>()
-        // Slot 0: cancels the task in slot 1 and spawns a newcomer there.
-        nonisolated(unsafe) var armed = false
-        rig.spawn(Scripted("canceller", trace) { _, _ in
-            if armed {
-                armed = false
-                _ = victim.future!.cancel()
-                try! rig.tasks.spawn(Scripted("newcomer", trace) { _, _ in .pending })
-            }
-            return .pending
-        })
-        victim.future = try! rig.tasks.spawnJoinable(parker("victim", trace, victimBox))
-        rig.pass()
-        trace.entries = []
-        armed = true
-        rig.executor.pointee.waker(forSlot: 0)?.wake()
-        victimBox.waker?.wake()                     // slot 1 is in the next snapshot too
-        rig.pass()
-        #expect(trace.entries == ["poll canceller"])
-        rig.pass()
-        #expect(trace.entries == ["poll canceller", "poll newcomer"])
+        let seen = refillDuringPass(rig.executor, rig.tasks, trace)
+        #expect(seen.afterRefillPass == ["poll canceller"])
+        #expect(seen.afterNextPass == ["poll canceller", "poll newcomer"])
     }
 
     @Test("defect 6 on a 64-slot executor: a task cancelled mid-pass and refilled in the same pass, both in the second word: the newcomer waits for the next pass")
@@ -160,30 +184,11 @@ struct RegressionTests {
         for slot in 0..<32 {
             try! tasks.spawn(Scripted("\(slot)", trace) { _, _ in .pending })
         }
-        let victim = FutureBox<JoinHandle<Scripted, 64>>()
-        let victimBox = Holder<Forever>()
-        nonisolated(unsafe) var armed = false
-        nonisolated(unsafe) var newcomerSlot: UInt16? = nil
-        let canceller = try! tasks.spawn(Scripted("canceller", trace) { _, _ in
-            if armed {
-                armed = false
-                _ = victim.future!.cancel()
-                newcomerSlot = try! tasks.spawn(Scripted("newcomer", trace) { _, _ in .pending }).slot
-            }
-            return .pending
-        })
-        victim.future = try! tasks.spawnJoinable(parker("victim", trace, victimBox))
-        executor.pointee.runReady(tasks)                   // first polls: both words
-        trace.entries = []
-        armed = true
-        executor.pointee.waker(forSlot: Int(canceller.slot))?.wake()
-        victimBox.waker?.wake()                            // slot 33 is in this snapshot too
-        executor.pointee.runReady(tasks)                   // the summary names word 1 alone
-        #expect(canceller.slot == 32)
-        #expect(newcomerSlot == 33)
-        #expect(trace.entries == ["poll canceller"])
-        executor.pointee.runReady(tasks)
-        #expect(trace.entries == ["poll canceller", "poll newcomer"])
+        let seen = refillDuringPass(executor, tasks, trace)   // the refill pass names word 1 alone
+        #expect(seen.cancellerSlot == 32)
+        #expect(seen.newcomerSlot == 33)
+        #expect(seen.afterRefillPass == ["poll canceller"])
+        #expect(seen.afterNextPass == ["poll canceller", "poll newcomer"])
     }
 
     @Test("defect 5: two threads spawning into one pool while the executor runs: every task is polled")
