@@ -263,8 +263,7 @@ def handoff_profile(width, title, figure, what):
     # app are one module, its pass (runPass, not the out-of-line runPassOverWords of
     # a wide executor) when SwiftPM builds them as modules (runReady inlines).
     starts = (fn_entries(['Executor.runReady', 'Relay, 2>', spec])
-              or [a for a in fn_entries(['Executor.runPass', 'Relay, 2>', spec])
-                  if 'runPassOverWords' not in func_name_at.get(a, '')])
+              or fn_entries(['Executor.runPass<', 'Relay, 2>', spec]))
     if not starts:
         # runReady inlined into the driver (`timeHandoffs<W, 2>`): a pass starts at its
         # take of the ready mask (the summary's, in a wide executor: the first take).
@@ -304,8 +303,6 @@ def handoff_profile(width, title, figure, what):
                      f'trace total − measured = {len(seg) - m:g}.')
     md.extend(listing(seg, title, intro))
 
-# Function names by entry address.
-func_name_at = {a: n for n, a in func_start.items()}
 handoff_profile(1, 'One hand-off', 'handoff_instr', 'Executor<1>, one pool of 2')
 handoff_profile(8, 'One hand-off in a wide executor (`Executor<8>`, the 256-task path)', 'handoff_instr_2_exec8',
                 'Executor<8>, one pool of 2: the two-level mask of `_256`, without the parked tasks, which the '
